@@ -1,0 +1,2 @@
+# Cloud KMS and Cloud Storage modules of the sandbox.
+SB_DATA_SRC =
