@@ -1,0 +1,1 @@
+# bench/: gcp benchmarks (run by hand: make bench-gcp).

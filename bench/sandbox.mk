@@ -1,0 +1,1 @@
+# bench/: sandbox benchmarks (run by hand: make bench-sandbox).

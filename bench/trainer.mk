@@ -1,0 +1,1 @@
+# bench/: trainer benchmarks (run by hand: make bench-trainer).
