@@ -3,11 +3,15 @@
 set -e
 PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
 libncurses-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libcmocka-dev
-libssl-dev libmicrohttpd-dev libsqlite3-dev tmux nodejs npm python3 curl"
+libssl-dev libmicrohttpd-dev libsqlite3-dev tmux python3 curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Node.js runs the fidelity suite (Google's own client libraries). A machine may carry a
+# Node.js of its own (with npm bundled); Debian's packages would conflict with it.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
