@@ -1,2 +1,19 @@
 # Compute Engine, guest runner, Vertex AI, Monitoring, Confidential Computing modules.
-SB_CONTROL_SRC =
+SB_CONTROL_SRC = \
+	sandbox/capacity.c sandbox/capacity.h \
+	sandbox/compute_validate.c sandbox/compute_validate.h \
+	sandbox/jwt_sign.c sandbox/jwt_sign.h
+
+SB_CONTROL_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS)
+
+# Unit tests: the rules that need no server.
+check_PROGRAMS += tests/unit/test_sb_compute_validate tests/unit/test_sb_compute_capacity \
+	tests/unit/test_sb_compute_jwt
+TESTS += tests/unit/test_sb_compute_validate tests/unit/test_sb_compute_capacity \
+	tests/unit/test_sb_compute_jwt
+tests_unit_test_sb_compute_validate_SOURCES = tests/unit/test_sb_compute_validate.c
+tests_unit_test_sb_compute_validate_LDADD = $(SB_CONTROL_TEST_LDADD)
+tests_unit_test_sb_compute_capacity_SOURCES = tests/unit/test_sb_compute_capacity.c
+tests_unit_test_sb_compute_capacity_LDADD = $(SB_CONTROL_TEST_LDADD)
+tests_unit_test_sb_compute_jwt_SOURCES = tests/unit/test_sb_compute_jwt.c
+tests_unit_test_sb_compute_jwt_LDADD = $(SB_CONTROL_TEST_LDADD)
