@@ -1,0 +1,817 @@
+/* Access tokens: where they come from (ADC order) and how long they are kept.
+ *
+ * A token is used until 10 s before it expires and refreshed in the background from
+ * 60 s before, so a request rarely waits for one. Only one fetch runs at a time; the
+ * engine parks requests that need a token until the fetch settles. Secrets (keys,
+ * refresh tokens, access tokens) never reach a log line or an error message. */
+#include "gcp/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/codec.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "common/timeutil.h"
+#include "gcp/internal.h"
+
+#define SCOPE "https://www.googleapis.com/auth/cloud-platform"
+#define GOOGLE_TOKEN_URI "https://oauth2.googleapis.com/token"
+#define SANDBOX_SA_ID "sealtrain-console"
+/* The sandbox accepts any bearer for its own IAM API; this one only bootstraps the key. */
+#define SANDBOX_BOOTSTRAP "Authorization: Bearer sealtrain-sandbox-bootstrap"
+
+enum kind { AK_STATIC, AK_SA, AK_USER, AK_METADATA, AK_GCLOUD, AK_SANDBOX };
+
+struct gcp_auth {
+	enum kind kind;
+	char desc[300];
+	char *token;
+	int64_t expires;            /* monotonic ms; 0: never */
+	bool busy;
+	bool has_failure;
+	gcp_error failure;
+	int fetches;
+	/* service account / authorized user */
+	char *email, *key_id, *pem, *token_uri;
+	char *client_id, *client_secret, *refresh_token, *quota_project;
+	/* metadata server */
+	char *metadata_url;
+	/* gcloud child */
+	char *gcloud;
+	pid_t child;
+	int child_fd;
+	st_buf child_out;
+	/* sandbox minting */
+	char *sandbox_url, *project, *key_path;
+	bool reminted;
+	gcp_ctx *ctx;
+};
+
+/* ------------------------------------------------------------------ small helpers */
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? st_xstrdup(s) : NULL;
+}
+
+static void set_failure(gcp_auth *a, const gcp_error *e)
+{
+	a->failure = *e;
+	a->has_failure = true;
+}
+
+static void failf(gcp_auth *a, const char *what, const gcp_error *cause)
+{
+	gcp_error e = *cause;
+	st_buf b;
+	st_buf_init(&b);
+	st_buf_printf(&b, "%s: %s", what, cause->message);
+	st_strlcpy(e.message, b.p, sizeof e.message);
+	st_buf_free(&b);
+	if (e.code == 0)
+		e.code = 16;
+	set_failure(a, &e);
+}
+
+/* Tokens go into an HTTP header: printable ASCII only, no spaces, bounded. */
+static bool token_ok(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n == 0 || n > 4096)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x21 || (unsigned char)t[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static void store_token(gcp_auth *a, const char *tok, int64_t ttl_s)
+{
+	wipe_free(a->token);
+	a->token = st_xstrdup(tok);
+	a->expires = ttl_s > 0 ? st_mono_ms() + ttl_s * 1000 : 0;
+	a->has_failure = false;
+}
+
+/* {"access_token":..., "expires_in":N} from the token endpoint or metadata server. */
+static void take_token_reply(gcp_auth *a, const gcp_resp *r, const char *what)
+{
+	gcp_error e;
+	if (!r->ok) {
+		failf(a, what, &r->err);
+		return;
+	}
+	const char *tok = stj_str(r->json, "access_token");
+	int64_t ttl = 3600;
+	if (!token_ok(tok)) {
+		gcp_error_set(&e, (int)r->http, 16, NULL, "%s: reply has no usable access_token", what);
+		set_failure(a, &e);
+		return;
+	}
+	if (json_object_get(r->json, "expires_in") && (!stj_int64(r->json, "expires_in", &ttl) || ttl <= 0)) {
+		gcp_error_set(&e, (int)r->http, 16, NULL, "%s: expires_in is not a positive number", what);
+		set_failure(a, &e);
+		return;
+	}
+	store_token(a, tok, ttl);
+}
+
+static void settle(gcp_auth *a)
+{
+	a->busy = false;
+	if (a->ctx)
+		gcp__auth_settled(a->ctx);
+}
+
+/* ------------------------------------------------------------------ key files */
+
+static int load_service_account(gcp_auth *a, const json_t *j, const char *path, char *err, size_t errlen)
+{
+	const char *email = stj_str(j, "client_email");
+	const char *pem = stj_str(j, "private_key");
+	if (!email || !*email || !pem || !*pem) {
+		snprintf(err, errlen, "%s: service_account key lacks %s", path,
+			 !email || !*email ? "client_email" : "private_key");
+		return -1;
+	}
+	/* Prove the key is usable now rather than at the first request. */
+	char jerr[160];
+	char *probe = gcp_jwt_rs256(pem, NULL, email, SCOPE, "probe", 0, 1, jerr, sizeof jerr);
+	if (!probe) {
+		snprintf(err, errlen, "%s: %s", path, jerr);
+		return -1;
+	}
+	free(probe);
+	a->kind = AK_SA;
+	free(a->email);
+	wipe_free(a->pem);
+	free(a->key_id);
+	a->email = st_xstrdup(email);
+	a->pem = st_xstrdup(pem);
+	a->key_id = dup_or_null(stj_str(j, "private_key_id"));
+	if (!a->token_uri)
+		a->token_uri = st_xstrdup(stj_str(j, "token_uri") ? stj_str(j, "token_uri") : GOOGLE_TOKEN_URI);
+	snprintf(a->desc, sizeof a->desc, "service account %.120s (%.150s)", email, path);
+	return 0;
+}
+
+static int load_authorized_user(gcp_auth *a, const json_t *j, const char *path, char *err, size_t errlen)
+{
+	const char *need[] = { "client_id", "client_secret", "refresh_token" };
+	for (size_t i = 0; i < 3; i++)
+		if (!stj_str(j, need[i]) || !*stj_str(j, need[i])) {
+			snprintf(err, errlen, "%s: authorized_user credentials lack %s", path, need[i]);
+			return -1;
+		}
+	a->kind = AK_USER;
+	a->client_id = st_xstrdup(stj_str(j, "client_id"));
+	a->client_secret = st_xstrdup(stj_str(j, "client_secret"));
+	a->refresh_token = st_xstrdup(stj_str(j, "refresh_token"));
+	a->quota_project = dup_or_null(stj_str(j, "quota_project_id"));
+	if (!a->token_uri)
+		a->token_uri = st_xstrdup(GOOGLE_TOKEN_URI);
+	snprintf(a->desc, sizeof a->desc, "user credentials (%.200s)", path);
+	return 0;
+}
+
+static int load_credentials_file(gcp_auth *a, const char *path, char *err, size_t errlen)
+{
+	char rerr[200], perr[160];
+	size_t len;
+	char *text = st_read_file(path, 1 << 20, &len, rerr, sizeof rerr);
+	if (!text) {
+		snprintf(err, errlen, "credentials: %s", rerr);
+		return -1;
+	}
+	json_t *j = stj_parse(text, len, 1 << 20, perr, sizeof perr);
+	memset(text, 0, len);
+	free(text);
+	if (!json_is_object(j)) {
+		snprintf(err, errlen, "%s: not a JSON credentials file (%s)", path, j ? "not an object" : perr);
+		json_decref(j);
+		return -1;
+	}
+	const char *type = stj_str(j, "type");
+	int rc;
+	if (type && strcmp(type, "service_account") == 0)
+		rc = load_service_account(a, j, path, err, errlen);
+	else if (type && strcmp(type, "authorized_user") == 0)
+		rc = load_authorized_user(a, j, path, err, errlen);
+	else {
+		char t[64];
+		st_sanitize_text(t, sizeof t, type ? type : "(missing)");
+		snprintf(err, errlen, "%s: unsupported credentials type '%s' (want service_account or authorized_user)",
+			 path, t);
+		rc = -1;
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int load_token_file(gcp_auth *a, const char *path, char *err, size_t errlen)
+{
+	char rerr[200];
+	size_t len;
+	char *text = st_read_file(path, 16384, &len, rerr, sizeof rerr);
+	if (!text) {
+		snprintf(err, errlen, "token file: %s", rerr);
+		return -1;
+	}
+	char *t = st_trim(text);
+	if (!token_ok(t)) {
+		snprintf(err, errlen, "%s: does not hold one access token on a line", path);
+		wipe_free(text);
+		return -1;
+	}
+	a->kind = AK_STATIC;
+	store_token(a, t, 0);
+	wipe_free(text);
+	snprintf(a->desc, sizeof a->desc, "access token from %.200s", path);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ source choice */
+
+static char *adc_file_path(void)
+{
+	const char *cfg = getenv("CLOUDSDK_CONFIG");
+	if (cfg && *cfg)
+		return st_xasprintf("%s/application_default_credentials.json", cfg);
+	const char *home = getenv("HOME");
+	return home && *home ? st_xasprintf("%s/.config/gcloud/application_default_credentials.json", home) : NULL;
+}
+
+/* google-auth's own heuristic: the DMI product name says Google on GCE. Probing
+ * 169.254.169.254 blindly would stall off-cloud machines. */
+static bool on_gce(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/class/dmi/id/product_name", "r");
+	if (!f)
+		return false;
+	bool yes = fgets(buf, sizeof buf, f) && strstr(buf, "Google");
+	fclose(f);
+	return yes;
+}
+
+static bool on_path(const char *cmd)
+{
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		return false;
+	char *copy = st_xstrdup(path), *save = NULL;
+	bool found = false;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = st_xasprintf("%s/%s", d, cmd);
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+static char *sandbox_key_path(const gcp_auth_opts *o)
+{
+	char *dir;
+	if (o->state_dir)
+		dir = st_xstrdup(o->state_dir);
+	else if (getenv("XDG_STATE_HOME") && *getenv("XDG_STATE_HOME"))
+		dir = st_xasprintf("%s/sealtrain", getenv("XDG_STATE_HOME"));
+	else
+		dir = st_xasprintf("%s/.local/state/sealtrain", getenv("HOME") ? getenv("HOME") : ".");
+	/* One key per sandbox address and project: a restarted sandbox on another port
+	 * must not be sent a key it never issued. */
+	char h[65];
+	char *id = st_xasprintf("%s|%s", o->sandbox_url, o->project);
+	st_sha256_hex(id, strlen(id), h);
+	free(id);
+	h[16] = '\0';
+	char *p = st_xasprintf("%s/sandbox-key-%s.json", dir, h);
+	free(dir);
+	return p;
+}
+
+static int pick_sandbox(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t errlen)
+{
+	if (!o->project || !*o->project) {
+		snprintf(err, errlen, "sandbox mode needs a project (--project or config)");
+		return -1;
+	}
+	a->sandbox_url = st_xstrdup(o->sandbox_url);
+	a->project = st_xstrdup(o->project);
+	a->key_path = sandbox_key_path(o);
+	if (access(a->key_path, R_OK) == 0)
+		return load_credentials_file(a, a->key_path, err, errlen);
+	a->kind = AK_SANDBOX;
+	snprintf(a->desc, sizeof a->desc, "sandbox service account (to be minted, key kept in %.200s)", a->key_path);
+	return 0;
+}
+
+static int pick_source(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t errlen)
+{
+	if (o->token_file)
+		return load_token_file(a, o->token_file, err, errlen);
+	const char *gac = o->credentials_file ? o->credentials_file : getenv("GOOGLE_APPLICATION_CREDENTIALS");
+	if (gac && *gac)
+		return load_credentials_file(a, gac, err, errlen);
+	if (o->sandbox_url)
+		return pick_sandbox(a, o, err, errlen);
+	char *adc = o->no_adc_file ? NULL : adc_file_path();
+	if (adc && access(adc, R_OK) == 0) {
+		int rc = load_credentials_file(a, adc, err, errlen);
+		free(adc);
+		return rc;
+	}
+	free(adc);
+	const char *mh = getenv("GCE_METADATA_HOST");
+	if (o->metadata_url || (!o->no_metadata && ((mh && *mh) || on_gce()))) {
+		a->kind = AK_METADATA;
+		a->metadata_url = o->metadata_url ? st_xstrdup(o->metadata_url)
+			: st_xasprintf("http://%s/computeMetadata/v1", mh && *mh ? mh : "metadata.google.internal");
+		snprintf(a->desc, sizeof a->desc, "metadata server (%.200s)", a->metadata_url);
+		return 0;
+	}
+	const char *gc = o->gcloud ? o->gcloud : getenv("SEALTRAIN_GCLOUD");
+	if (!gc || !*gc)
+		gc = "gcloud";
+	if (!o->no_gcloud && on_path(gc)) {
+		a->kind = AK_GCLOUD;
+		a->gcloud = st_xstrdup(gc);
+		snprintf(a->desc, sizeof a->desc, "gcloud auth print-access-token");
+		return 0;
+	}
+	snprintf(err, errlen, "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS, run "
+		 "'gcloud auth application-default login', or use --sandbox-url");
+	return -1;
+}
+
+gcp_auth *gcp_auth_new(const gcp_auth_opts *opts, char *err, size_t errlen)
+{
+	gcp_auth_opts none;
+	memset(&none, 0, sizeof none);
+	const gcp_auth_opts *o = opts ? opts : &none;
+	gcp_auth *a = st_xcalloc(1, sizeof *a);
+	a->child = -1;
+	a->child_fd = -1;
+	st_buf_init(&a->child_out);
+	if (o->token_uri)
+		a->token_uri = st_xstrdup(o->token_uri);
+	else if (o->sandbox_url)
+		a->token_uri = st_xasprintf("%s/token", o->sandbox_url);
+	if (pick_source(a, o, err, errlen) != 0) {
+		gcp_auth_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+const char *gcp_auth_describe(const gcp_auth *a)
+{
+	return a->desc;
+}
+
+const char *gcp_auth_kind(const gcp_auth *a)
+{
+	static const char *const names[] = { "token-file", "service_account", "authorized_user",
+					     "metadata", "gcloud", "sandbox" };
+	return names[a->kind];
+}
+
+int gcp_auth_fetches(const gcp_auth *a)
+{
+	return a->fetches;
+}
+
+static void reap_child(gcp_auth *a, bool kill_it)
+{
+	if (a->child_fd >= 0) {
+		if (a->ctx)
+			gcp__unwatch_fd(a->ctx, a->child_fd);
+		close(a->child_fd);
+		a->child_fd = -1;
+	}
+	if (a->child > 0) {
+		if (kill_it)
+			kill(a->child, SIGTERM);
+		waitpid(a->child, NULL, 0);
+		a->child = -1;
+	}
+}
+
+void gcp_auth_free(gcp_auth *a)
+{
+	if (!a)
+		return;
+	reap_child(a, true);
+	wipe_free(a->token);
+	wipe_free(a->pem);
+	wipe_free(a->client_secret);
+	wipe_free(a->refresh_token);
+	wipe_free(a->child_out.p);
+	free(a->email);
+	free(a->key_id);
+	free(a->token_uri);
+	free(a->client_id);
+	free(a->quota_project);
+	free(a->metadata_url);
+	free(a->gcloud);
+	free(a->sandbox_url);
+	free(a->project);
+	free(a->key_path);
+	free(a);
+}
+
+void gcp__auth_free(gcp_auth *a)
+{
+	gcp_auth_free(a);
+}
+
+/* ------------------------------------------------------------------ engine view */
+
+const char *gcp__auth_token(gcp_auth *a)
+{
+	if (!a->token)
+		return NULL;
+	if (a->expires && st_mono_ms() >= a->expires - 10000)
+		return NULL;
+	return a->token;
+}
+
+bool gcp__auth_busy(const gcp_auth *a)
+{
+	return a->busy;
+}
+
+const gcp_error *gcp__auth_failure(const gcp_auth *a)
+{
+	return a->has_failure ? &a->failure : NULL;
+}
+
+const char *gcp__auth_quota_project(const gcp_auth *a)
+{
+	return a->quota_project;
+}
+
+void gcp__auth_invalidate(gcp_auth *a, const char *token)
+{
+	if (a->kind == AK_STATIC || !a->token || (token && strcmp(token, a->token) != 0))
+		return;
+	wipe_free(a->token);
+	a->token = NULL;
+}
+
+static void fetch(gcp_auth *a);
+
+void gcp__auth_start(gcp_auth *a, gcp_ctx *ctx)
+{
+	a->ctx = ctx;
+	if (a->busy || gcp__auth_token(a))
+		return;
+	if (a->kind == AK_STATIC) {
+		gcp_error e;
+		gcp_error_set(&e, 401, 16, NULL, "%s was refused (401) and cannot be refreshed", a->desc);
+		set_failure(a, &e);
+		return;
+	}
+	a->busy = true;
+	a->has_failure = false;
+	a->fetches++;
+	fetch(a);
+}
+
+void gcp__auth_touch(gcp_auth *a, gcp_ctx *ctx)
+{
+	a->ctx = ctx;
+	if (!a->busy && a->kind != AK_STATIC && a->token && a->expires &&
+	    st_mono_ms() >= a->expires - 60000) {
+		a->busy = true;
+		a->fetches++;
+		fetch(a);
+	}
+}
+
+/* ------------------------------------------------------------------ fetch flows */
+
+static void post_form(gcp_auth *a, const char *url, const char *form, gcp_done_fn done)
+{
+	gcp_req r;
+	gcp_error e;
+	memset(&r, 0, sizeof r);
+	r.method = "POST";
+	r.url = url;
+	r.body = form;
+	r.content_type = "application/x-www-form-urlencoded";
+	r.flags = GCP_NO_AUTH;
+	r.owner = a;
+	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
+		failf(a, "token endpoint", &e);
+		settle(a);
+	}
+}
+
+static void fetch_sandbox(gcp_auth *a);
+
+static void on_token_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	gcp_auth *a = user;
+	(void)ctx;
+	if (r->cancelled)
+		return;
+	take_token_reply(a, r, a->kind == AK_SA ? "service-account token exchange"
+			 : "refresh-token exchange");
+	if (a->has_failure && a->sandbox_url && !a->reminted && (r->http == 400 || r->http == 401)) {
+		/* The sandbox's state was reset: its old key is unknown there. Mint afresh. */
+		a->reminted = true;
+		unlink(a->key_path);
+		a->kind = AK_SANDBOX;
+		fetch_sandbox(a);
+		return;
+	}
+	settle(a);
+}
+
+static void fetch_sa(gcp_auth *a)
+{
+	char err[160];
+	long long now = (long long)(st_wall_ms() / 1000);
+	char *jwt = gcp_jwt_rs256(a->pem, a->key_id, a->email, SCOPE, a->token_uri, now, 3600, err, sizeof err);
+	if (!jwt) {
+		gcp_error e;
+		gcp_error_set(&e, 0, 16, NULL, "service-account key: %s", err);
+		set_failure(a, &e);
+		settle(a);
+		return;
+	}
+	char *form = st_xasprintf("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer&assertion=%s", jwt);
+	post_form(a, a->token_uri, form, on_token_reply);
+	wipe_free(form);
+	wipe_free(jwt);
+}
+
+static void fetch_user(gcp_auth *a)
+{
+	char *id = st_url_escape(a->client_id), *sec = st_url_escape(a->client_secret);
+	char *rt = st_url_escape(a->refresh_token);
+	char *form = st_xasprintf("grant_type=refresh_token&client_id=%s&client_secret=%s&refresh_token=%s",
+				  id, sec, rt);
+	post_form(a, a->token_uri, form, on_token_reply);
+	free(id);
+	wipe_free(sec);
+	wipe_free(rt);
+	wipe_free(form);
+}
+
+static void on_metadata_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	gcp_auth *a = user;
+	(void)ctx;
+	if (r->cancelled)
+		return;
+	take_token_reply(a, r, "metadata server token");
+	settle(a);
+}
+
+static void fetch_metadata(gcp_auth *a)
+{
+	gcp_req r;
+	gcp_error e;
+	char *url = st_xasprintf("%s/instance/service-accounts/default/token", a->metadata_url);
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = url;
+	r.flags = GCP_NO_AUTH | GCP_METADATA;
+	r.owner = a;
+	if (gcp_send(a->ctx, &r, on_metadata_reply, a, &e) != 0) {
+		failf(a, "metadata server", &e);
+		settle(a);
+	}
+	free(url);
+}
+
+/* gcloud: one child per fetch, its stdout read from the loop. */
+static void gcloud_result(gcp_auth *a, int status)
+{
+	gcp_error e;
+	char *t = st_trim(a->child_out.p ? a->child_out.p : (char *)"");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		gcp_error_set(&e, 0, 16, NULL, "'%s auth print-access-token' failed (exit status %d); run 'gcloud auth login'",
+			      a->gcloud, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		set_failure(a, &e);
+	} else if (!token_ok(t)) {
+		gcp_error_set(&e, 0, 16, NULL, "'%s auth print-access-token' printed no usable token", a->gcloud);
+		set_failure(a, &e);
+	} else {
+		/* gcloud does not say how long the token lives; its tokens last an hour. */
+		store_token(a, t, 45 * 60);
+	}
+	if (a->child_out.p)
+		memset(a->child_out.p, 0, a->child_out.len);
+	st_buf_reset(&a->child_out);
+	settle(a);
+}
+
+/* Stdout closed; the child is on its way out. Reap it without blocking the loop. */
+static void reap_later(gcp_ctx *ctx, void *user, bool cancelled)
+{
+	gcp_auth *a = user;
+	int status = 0;
+	if (a->child <= 0)
+		return;
+	if (cancelled) {
+		kill(a->child, SIGTERM);
+		waitpid(a->child, NULL, 0);
+		a->child = -1;
+		return;
+	}
+	pid_t r = waitpid(a->child, &status, WNOHANG);
+	if (r == 0) {
+		gcp__timer_add(ctx, 20, a, reap_later, a);
+		return;
+	}
+	a->child = -1;
+	gcloud_result(a, r < 0 ? 0x7f00 : status);
+}
+
+static void on_child_out(gcp_ctx *ctx, int fd, short revents, void *user)
+{
+	gcp_auth *a = user;
+	char buf[4096];
+	(void)revents;
+	ssize_t n = read(fd, buf, sizeof buf);
+	if (n > 0) {
+		if (a->child_out.len < 65536)
+			st_buf_append(&a->child_out, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	gcp__unwatch_fd(ctx, a->child_fd);
+	close(a->child_fd);
+	a->child_fd = -1;
+	reap_later(ctx, a, false);
+}
+
+static void fetch_gcloud(gcp_auth *a)
+{
+	int p[2];
+	gcp_error e;
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		gcp_error_set(&e, 0, 16, NULL, "pipe for gcloud: %s", strerror(errno));
+		goto out_fail;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		gcp_error_set(&e, 0, 16, NULL, "fork for gcloud: %s", strerror(errno));
+		goto out_fail;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(p[1], 1);
+		dup2(devnull, 2);
+		execlp(a->gcloud, a->gcloud, "auth", "print-access-token", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+	a->child = pid;
+	a->child_fd = p[0];
+	gcp__watch_fd(a->ctx, p[0], on_child_out, a);
+	return;
+out_fail:
+	set_failure(a, &e);
+	settle(a);
+}
+
+/* Sandbox: create (or adopt) our service account, create a key, keep it 0600. */
+static void sandbox_send(gcp_auth *a, const char *url, const char *body, gcp_done_fn done)
+{
+	static const char *const hdrs[] = { SANDBOX_BOOTSTRAP, NULL };
+	gcp_req r;
+	gcp_error e;
+	memset(&r, 0, sizeof r);
+	r.method = "POST";
+	r.url = url;
+	r.body = body;
+	r.headers = hdrs;
+	r.flags = GCP_NO_AUTH;
+	r.owner = a;
+	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
+		failf(a, "sandbox key minting", &e);
+		settle(a);
+	}
+}
+
+static int save_key(gcp_auth *a, const unsigned char *key, size_t len, char *err, size_t errlen)
+{
+	char *dir = st_xstrdup(a->key_path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	int rc = st_mkdir_p(dir, 0700, err, errlen);
+	free(dir);
+	if (rc == 0)
+		rc = st_atomic_write(a->key_path, key, len, 0600, err, errlen);
+	return rc;
+}
+
+static void on_sandbox_key(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	gcp_auth *a = user;
+	gcp_error e;
+	char err[300];
+	(void)ctx;
+	if (r->cancelled)
+		return;
+	if (!r->ok) {
+		failf(a, "sandbox keys.create", &r->err);
+		settle(a);
+		return;
+	}
+	const char *b64 = stj_str(r->json, "privateKeyData");
+	size_t len = 0;
+	unsigned char *key = b64 ? st_base64_decode(b64, strlen(b64), &len) : NULL;
+	if (!key) {
+		gcp_error_set(&e, (int)r->http, 16, NULL, "sandbox keys.create: privateKeyData missing or not base64");
+		set_failure(a, &e);
+		settle(a);
+		return;
+	}
+	if (save_key(a, key, len, err, sizeof err) != 0 || load_credentials_file(a, a->key_path, err, sizeof err) != 0) {
+		gcp_error_set(&e, 0, 16, NULL, "sandbox key: %s", err);
+		set_failure(a, &e);
+		a->kind = AK_SANDBOX;
+		memset(key, 0, len);
+		free(key);
+		settle(a);
+		return;
+	}
+	memset(key, 0, len);
+	free(key);
+	fetch_sa(a);
+}
+
+static void on_sandbox_account(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	gcp_auth *a = user;
+	(void)ctx;
+	if (r->cancelled)
+		return;
+	if (!r->ok && r->http != 409) {
+		failf(a, "sandbox serviceAccounts.create", &r->err);
+		settle(a);
+		return;
+	}
+	char *email = st_xasprintf(SANDBOX_SA_ID "@%s.iam.gserviceaccount.com", a->project);
+	char *esc = st_url_escape(email);
+	char *pesc = st_url_escape(a->project);
+	char *url = st_xasprintf("%s/v1/projects/%s/serviceAccounts/%s/keys", a->sandbox_url, pesc, esc);
+	sandbox_send(a, url, "{}", on_sandbox_key);
+	free(email);
+	free(esc);
+	free(pesc);
+	free(url);
+}
+
+static void fetch_sandbox(gcp_auth *a)
+{
+	char *pesc = st_url_escape(a->project);
+	char *url = st_xasprintf("%s/v1/projects/%s/serviceAccounts", a->sandbox_url, pesc);
+	sandbox_send(a, url, "{\"accountId\":\"" SANDBOX_SA_ID "\",\"serviceAccount\":"
+		     "{\"displayName\":\"sealtrain console (sandbox)\"}}", on_sandbox_account);
+	free(pesc);
+	free(url);
+}
+
+static void fetch(gcp_auth *a)
+{
+	switch (a->kind) {
+	case AK_SA: fetch_sa(a); break;
+	case AK_USER: fetch_user(a); break;
+	case AK_METADATA: fetch_metadata(a); break;
+	case AK_GCLOUD: fetch_gcloud(a); break;
+	case AK_SANDBOX: fetch_sandbox(a); break;
+	case AK_STATIC: settle(a); break;
+	}
+}
