@@ -1,2 +1,27 @@
-# Cloud KMS and Cloud Storage modules of the sandbox.
-SB_DATA_SRC =
+# Cloud KMS and Cloud Storage modules of the sandbox, with their tests.
+SB_DATA_SRC = \
+	sandbox/cmek.c sandbox/cmek.h sandbox/cmek_stream.c \
+	sandbox/kms.c sandbox/kms.h sandbox/kms_ring.c sandbox/kms_key.c \
+	sandbox/kms_version.c sandbox/kms_crypt.c sandbox/kms_iam.c \
+	sandbox/storage_multipart.c sandbox/storage_multipart.h \
+	sandbox/storage_range.c sandbox/storage_range.h \
+	sandbox/storage_lifecycle.c sandbox/storage_lifecycle.h
+
+SB_DATA_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS)
+
+# Unit tests: the pieces that need no server.
+SB_DATA_UNIT = tests/unit/test_sb_kms_envelope tests/unit/test_sb_storage_chunks \
+	tests/unit/test_sb_storage_multipart tests/unit/test_sb_storage_range \
+	tests/unit/test_sb_storage_lifecycle
+check_PROGRAMS += $(SB_DATA_UNIT)
+TESTS += $(SB_DATA_UNIT)
+tests_unit_test_sb_kms_envelope_SOURCES = tests/unit/test_sb_kms_envelope.c
+tests_unit_test_sb_kms_envelope_LDADD = $(SB_DATA_TEST_LDADD)
+tests_unit_test_sb_storage_chunks_SOURCES = tests/unit/test_sb_storage_chunks.c
+tests_unit_test_sb_storage_chunks_LDADD = $(SB_DATA_TEST_LDADD)
+tests_unit_test_sb_storage_multipart_SOURCES = tests/unit/test_sb_storage_multipart.c
+tests_unit_test_sb_storage_multipart_LDADD = $(SB_DATA_TEST_LDADD)
+tests_unit_test_sb_storage_range_SOURCES = tests/unit/test_sb_storage_range.c
+tests_unit_test_sb_storage_range_LDADD = $(SB_DATA_TEST_LDADD)
+tests_unit_test_sb_storage_lifecycle_SOURCES = tests/unit/test_sb_storage_lifecycle.c
+tests_unit_test_sb_storage_lifecycle_LDADD = $(SB_DATA_TEST_LDADD)
