@@ -596,7 +596,7 @@ static bool schedule_retry(xfer *x, int64_t hint_ms)
 		return false;
 	int64_t d = gcp_backoff_ms(x->attempts - 1, ctx->opts.backoff_base_ms, ctx->opts.backoff_cap_ms);
 	if (hint_ms >= 0)
-		d = hint_ms > ctx->opts.backoff_cap_ms * 2 ? ctx->opts.backoff_cap_ms * 2 : hint_ms;
+		d = hint_ms > 60000 ? 60000 : hint_ms; /* the server knows best, within reason */
 	int64_t now = st_mono_ms();
 	if (now + d >= x->deadline)
 		return false;

@@ -1,0 +1,468 @@
+/* The request engine against a scripted loopback server: success, Google errors,
+ * hostile bodies, retries, deadlines, cancellation, connection reuse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/str.h"
+#include "common/timeutil.h"
+#include "gcp/gcp.h"
+#include "tests/support/fakeserver.h"
+
+typedef struct result {
+	bool done;
+	bool cancelled;
+	bool ok;
+	long http;
+	int attempts;
+	gcp_error err;
+	char *body;
+	json_t *json;
+	char hdr[128];
+} result;
+
+static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	result *res = user;
+	(void)ctx;
+	res->done = true;
+	res->cancelled = r->cancelled;
+	res->ok = r->ok;
+	res->http = r->http;
+	res->attempts = r->attempts;
+	res->err = r->err;
+	res->body = st_xstrdup(r->body);
+	res->json = json_incref(r->json);
+	if (!gcp_resp_header(r, "X-Test", res->hdr, sizeof res->hdr))
+		res->hdr[0] = '\0';
+}
+
+static void result_free(result *r)
+{
+	free(r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+typedef struct fx {
+	fs_server *fs;
+	gcp_ctx *ctx;
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = st_xcalloc(1, sizeof *f);
+	f->fs = fs_start();
+	gcp_opts o;
+	memset(&o, 0, sizeof o);
+	o.backoff_base_ms = 5;
+	o.backoff_cap_ms = 50;
+	o.max_attempts = 4;
+	o.max_response = 1 << 20;
+	f->ctx = gcp_new(&o, NULL);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	gcp_free(f->ctx);
+	fs_stop(f->fs);
+	free(f);
+	return 0;
+}
+
+static char *url(fx *f, const char *path)
+{
+	return st_xasprintf("%s%s", fs_url(f->fs), path);
+}
+
+/* Sends one request and runs the loop until it completes. */
+static void run_one(fx *f, const char *method, const char *path, const char *body, result *res)
+{
+	char *u = url(f, path);
+	gcp_req r;
+	memset(&r, 0, sizeof r);
+	r.method = method;
+	r.url = u;
+	r.body = body;
+	memset(res, 0, sizeof *res);
+	assert_int_equal(gcp_send(f->ctx, &r, on_done, res, NULL), 0);
+	assert_false(res->done); /* never called back from inside gcp_send */
+	assert_int_equal(gcp_loop_run_until(f->ctx, &res->done, 20000), 0);
+	assert_true(res->done);
+	free(u);
+}
+
+static void test_get_ok(void **state)
+{
+	fx *f = *state;
+	fs_reply rep = { .status = 200, .body = "{\"name\":\"x\",\"count\":\"42\"}", .header = "X-Test: yes" };
+	fs_on(f->fs, "GET", "/v1/thing", 1, &rep);
+	result res;
+	run_one(f, "GET", "/v1/thing", NULL, &res);
+	assert_true(res.ok);
+	assert_int_equal(res.http, 200);
+	assert_string_equal(stj_str(res.json, "name"), "x");
+	assert_string_equal(res.hdr, "yes");
+	assert_int_equal(res.attempts, 1);
+	result_free(&res);
+}
+
+static void test_post_body(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "POST", "/v1/p", 0, 200, "{}");
+	result res;
+	run_one(f, "POST", "/v1/p", "{\"a\":1}", &res);
+	assert_true(res.ok);
+	fs_request *rq = fs_get(f->fs, 0);
+	assert_string_equal(rq->body, "{\"a\":1}");
+	assert_string_equal(rq->ctype, "application/json");
+	assert_null(rq->auth); /* no auth configured: no header at all */
+	fs_request_free(rq);
+	result_free(&res);
+	run_one(f, "POST", "/v1/p", NULL, &res);
+	rq = fs_get(f->fs, 1);
+	assert_int_equal(rq->body_len, 0);
+	assert_non_null(strstr(rq->headers, "Content-Length: 0"));
+	fs_request_free(rq);
+	result_free(&res);
+}
+
+static void test_google_error(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "POST", "/v1/k", 1, 409,
+		"{\"error\":{\"code\":409,\"message\":\"KeyRing r already exists.\",\"status\":\"ALREADY_EXISTS\","
+		"\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.Help\"},"
+		"{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"RESOURCE_EXISTS\",\"domain\":\"x\"}]}}");
+	result res;
+	run_one(f, "POST", "/v1/k", "{}", &res);
+	assert_false(res.ok);
+	assert_int_equal(res.err.http, 409);
+	assert_int_equal(res.err.code, 6);
+	assert_string_equal(res.err.status, "ALREADY_EXISTS");
+	assert_string_equal(res.err.reason, "RESOURCE_EXISTS");
+	assert_string_equal(res.err.message, "KeyRing r already exists.");
+	assert_non_null(strstr(res.err.where, "POST http://127.0.0.1:"));
+	assert_int_equal(res.attempts, 1); /* 409 is never retried */
+	result_free(&res);
+}
+
+static void test_legacy_errors(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "GET", "/storage/v1/b/x", 1, 404,
+		"{\"error\":{\"code\":404,\"message\":\"No such bucket\",\"errors\":[{\"domain\":\"global\",\"reason\":\"notFound\",\"message\":\"No such bucket\"}]}}");
+	result res;
+	run_one(f, "GET", "/storage/v1/b/x", NULL, &res);
+	assert_string_equal(res.err.status, "NOT_FOUND");
+	assert_string_equal(res.err.reason, "notFound");
+	result_free(&res);
+}
+
+static void test_html_error_page(void **state)
+{
+	fx *f = *state;
+	fs_reply rep = { .status = 403, .ctype = "text/html",
+			 .body = "<html><body>\x1b[31mForbidden by proxy</body></html>" };
+	fs_on(f->fs, "GET", "/html", 1, &rep);
+	result res;
+	run_one(f, "GET", "/html", NULL, &res);
+	assert_false(res.ok);
+	assert_string_equal(res.err.status, "PERMISSION_DENIED");
+	assert_non_null(strstr(res.err.message, "text/html"));
+	assert_null(strchr(res.err.message, '\x1b')); /* terminal escapes never pass */
+	result_free(&res);
+}
+
+static void test_truncated_json(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "GET", "/trunc", 1, 200, "{\"items\":[{\"name\":\"a\"},{\"na");
+	result res;
+	run_one(f, "GET", "/trunc", NULL, &res);
+	assert_false(res.ok);
+	assert_non_null(strstr(res.err.message, "not valid JSON"));
+	assert_non_null(strstr(res.err.where, "/trunc"));
+	result_free(&res);
+}
+
+static void test_invalid_utf8(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "GET", "/utf8", 1, 200, "{\"name\":\"\xff\xfe\"}");
+	result res;
+	run_one(f, "GET", "/utf8", NULL, &res);
+	assert_false(res.ok);
+	result_free(&res);
+}
+
+static void test_huge_body(void **state)
+{
+	fx *f = *state;
+	fs_reply rep = { .status = 200, .big_bytes = 3u << 20 };
+	fs_on(f->fs, "GET", "/huge", 1, &rep);
+	result res;
+	run_one(f, "GET", "/huge", NULL, &res);
+	assert_false(res.ok);
+	assert_string_equal(res.err.status, "RESOURCE_EXHAUSTED");
+	assert_non_null(strstr(res.err.message, "limit"));
+	result_free(&res);
+}
+
+static void test_retry_then_ok(void **state)
+{
+	fx *f = *state;
+	fs_reply busy = { .status = 503, .header = "Retry-After: 0",
+			  .body = "{\"error\":{\"code\":503,\"message\":\"try later\",\"status\":\"UNAVAILABLE\"}}" };
+	fs_on(f->fs, "GET", "/flaky", 2, &busy);
+	fs_json(f->fs, "GET", "/flaky", 0, 200, "{\"ok\":true}");
+	result res;
+	run_one(f, "GET", "/flaky", NULL, &res);
+	assert_true(res.ok);
+	assert_int_equal(res.attempts, 3);
+	assert_int_equal(fs_count(f->fs, "/flaky"), 3);
+	result_free(&res);
+}
+
+static void test_retry_after_honoured(void **state)
+{
+	fx *f = *state;
+	fs_reply busy = { .status = 429, .header = "Retry-After: 1", .body = "{}" };
+	fs_on(f->fs, "GET", "/slowdown", 1, &busy);
+	fs_json(f->fs, "GET", "/slowdown", 0, 200, "{}");
+	result res;
+	int64_t t0 = st_mono_ms();
+	run_one(f, "GET", "/slowdown", NULL, &res);
+	assert_true(res.ok);
+	assert_true(st_mono_ms() - t0 >= 950); /* backoff alone would be <= 50 ms here */
+	result_free(&res);
+}
+
+static void test_retry_gives_up(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "GET", "/down", 0, 500, "{\"error\":{\"code\":500,\"message\":\"boom\",\"status\":\"INTERNAL\"}}");
+	result res;
+	run_one(f, "GET", "/down", NULL, &res);
+	assert_false(res.ok);
+	assert_int_equal(res.attempts, 4);
+	assert_int_equal(fs_count(f->fs, "/down"), 4);
+	assert_string_equal(res.err.message, "boom");
+	result_free(&res);
+}
+
+static void test_no_retry_4xx(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "GET", "/bad", 0, 400, "{\"error\":{\"code\":400,\"message\":\"bad\",\"status\":\"INVALID_ARGUMENT\"}}");
+	result res;
+	run_one(f, "GET", "/bad", NULL, &res);
+	assert_int_equal(fs_count(f->fs, "/bad"), 1);
+	assert_string_equal(res.err.status, "INVALID_ARGUMENT");
+	result_free(&res);
+}
+
+static void test_cut_body_retried(void **state)
+{
+	fx *f = *state;
+	fs_reply cut = { .status = 200, .body = "{\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", .cut_after = 10 };
+	fs_on(f->fs, "GET", "/cut", 1, &cut);
+	fs_json(f->fs, "GET", "/cut", 0, 200, "{\"whole\":true}");
+	result res;
+	run_one(f, "GET", "/cut", NULL, &res);
+	assert_true(res.ok);
+	assert_true(stj_bool(res.json, "whole", false));
+	assert_int_equal(res.attempts, 2);
+	result_free(&res);
+}
+
+static void test_deadline(void **state)
+{
+	fx *f = *state;
+	fs_reply slow = { .status = 200, .body = "{}", .delay_ms = 3000 };
+	fs_on(f->fs, "GET", "/slow", 0, &slow);
+	char *u = url(f, "/slow");
+	gcp_req r;
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = u;
+	r.deadline_ms = 300;
+	result res;
+	memset(&res, 0, sizeof res);
+	int64_t t0 = st_mono_ms();
+	assert_int_equal(gcp_send(f->ctx, &r, on_done, &res, NULL), 0);
+	assert_int_equal(gcp_loop_run_until(f->ctx, &res.done, 10000), 0);
+	assert_false(res.ok);
+	assert_string_equal(res.err.status, "DEADLINE_EXCEEDED");
+	assert_true(st_mono_ms() - t0 < 2500);
+	free(u);
+	result_free(&res);
+}
+
+static void test_refused_urls(void **state)
+{
+	fx *f = *state;
+	gcp_req r;
+	gcp_error e;
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = "http://example.com/v1/x";
+	assert_int_equal(gcp_send(f->ctx, &r, on_done, NULL, &e), -1);
+	assert_non_null(strstr(e.message, "plain http"));
+	r.url = "ftp://127.0.0.1/x";
+	assert_int_equal(gcp_send(f->ctx, &r, on_done, NULL, &e), -1);
+	r.url = "https://example.com/x";
+	r.method = "BREW";
+	assert_int_equal(gcp_send(f->ctx, &r, on_done, NULL, &e), -1);
+	const char *bad[] = { "X-Evil: a\r\nInjected: b", NULL };
+	r.method = "GET";
+	r.headers = bad;
+	assert_int_equal(gcp_send(f->ctx, &r, on_done, NULL, &e), -1);
+	assert_int_equal(gcp_pending(f->ctx), 0);
+}
+
+static void test_cancel_owner(void **state)
+{
+	fx *f = *state;
+	fs_reply slow = { .status = 200, .body = "{}", .delay_ms = 1500 };
+	fs_on(f->fs, "GET", "/hang", 0, &slow);
+	fs_json(f->fs, "GET", "/quick", 0, 200, "{}");
+	char *u1 = url(f, "/hang"), *u2 = url(f, "/quick");
+	int pane_a, pane_b;
+	result r1, r2, r3;
+	memset(&r1, 0, sizeof r1);
+	memset(&r2, 0, sizeof r2);
+	memset(&r3, 0, sizeof r3);
+	gcp_req q;
+	memset(&q, 0, sizeof q);
+	q.method = "GET";
+	q.url = u1;
+	q.owner = &pane_a;
+	gcp_send(f->ctx, &q, on_done, &r1, NULL);
+	gcp_send(f->ctx, &q, on_done, &r2, NULL);
+	q.url = u2;
+	q.owner = &pane_b;
+	gcp_send(f->ctx, &q, on_done, &r3, NULL);
+	gcp_loop_run_until(f->ctx, NULL, 100);
+	gcp_cancel_owner(f->ctx, &pane_a);
+	assert_true(r1.done && r1.cancelled);
+	assert_true(r2.done && r2.cancelled);
+	assert_int_equal(gcp_loop_run_until(f->ctx, &r3.done, 5000), 0);
+	assert_true(r3.ok);
+	assert_int_equal(gcp_pending(f->ctx), 0);
+	free(u1);
+	free(u2);
+	result_free(&r1);
+	result_free(&r2);
+	result_free(&r3);
+}
+
+static void test_connection_reuse(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "GET", "/small", 0, 200, "{}");
+	for (int i = 0; i < 20; i++) {
+		result res;
+		run_one(f, "GET", "/small", NULL, &res);
+		assert_true(res.ok);
+		result_free(&res);
+	}
+	assert_int_equal(gcp_connections_opened(f->ctx), 1);
+	assert_int_equal(fs_connections(f->fs), 1);
+}
+
+static int count_done;
+static void count_cb(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	(void)ctx, (void)user;
+	if (r->ok)
+		count_done++;
+}
+
+static void test_parallel_bounded_connections(void **state)
+{
+	fx *f = *state;
+	fs_reply rep = { .status = 200, .body = "{}", .delay_ms = 20 };
+	fs_on(f->fs, "GET", "/par", 0, &rep);
+	char *u = url(f, "/par");
+	count_done = 0;
+	for (int i = 0; i < 40; i++)
+		gcp_call(f->ctx, "GET", u, NULL, count_cb, NULL);
+	assert_int_equal(gcp_loop_run_until(f->ctx, NULL, 20000), 0);
+	assert_int_equal(count_done, 40);
+	assert_true(gcp_connections_opened(f->ctx) <= 8);
+	free(u);
+}
+
+static void test_free_with_pending(void **state)
+{
+	fx *f = *state;
+	fs_reply slow = { .status = 200, .body = "{}", .delay_ms = 500 };
+	fs_on(f->fs, "GET", "/pending", 0, &slow);
+	char *u = url(f, "/pending");
+	result res;
+	memset(&res, 0, sizeof res);
+	gcp_call(f->ctx, "GET", u, NULL, on_done, &res);
+	gcp_loop_run_until(f->ctx, NULL, 50);
+	gcp_free(f->ctx);
+	f->ctx = gcp_new(NULL, NULL);
+	assert_true(res.done && res.cancelled);
+	free(u);
+	result_free(&res);
+}
+
+static void test_transport_error(void **state)
+{
+	fx *f = *state;
+	/* A port nobody listens on: the kernel refuses at once. */
+	fs_server *tmp = fs_start();
+	char *u = st_xasprintf("%s/x", fs_url(tmp));
+	fs_stop(tmp);
+	result res;
+	memset(&res, 0, sizeof res);
+	gcp_call(f->ctx, "GET", u, NULL, on_done, &res);
+	assert_int_equal(gcp_loop_run_until(f->ctx, &res.done, 10000), 0);
+	assert_false(res.ok);
+	assert_int_equal(res.http, 0);
+	assert_string_equal(res.err.status, "UNAVAILABLE");
+	assert_int_equal(res.attempts, 4);
+	free(u);
+	result_free(&res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_get_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_post_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_google_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html_error_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_then_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_gives_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_retry_4xx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_body_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_urls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parallel_bounded_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_error, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
