@@ -68,7 +68,8 @@ typedef struct st_config {
 	 * with the run's suffix so that names stay unique across runs (KMS names are
 	 * never freed by Google). */
 	struct {
-		char *suffix; /* fixed suffix, [a-z0-9]{1,12}; NULL = random, kept in the state file */
+		char *suffix; /* fixed suffix, [a-z0-9]{1,12}; NULL = the workflow draws one with
+			       * st_config_random_suffix() and keeps it in the state file */
 		char *key_ring;
 		char *key;
 		char *bucket;
@@ -166,6 +167,11 @@ int st_api_from_name(const char *name);
 /* Replaces every "{suffix}" in tmpl with suffix (or names.suffix when suffix is NULL;
  * when both are NULL the placeholder stays). Caller frees. */
 char *st_config_expand_name(const st_config *c, const char *tmpl, const char *suffix);
+
+/* Length of a random suffix, and the suffix names are checked against when none is fixed. */
+#define ST_CONFIG_RANDOM_SUFFIX_LEN 6
+/* ST_CONFIG_RANDOM_SUFFIX_LEN random characters from [a-z0-9], the first a letter. */
+void st_config_random_suffix(char out[ST_CONFIG_RANDOM_SUFFIX_LEN + 1]);
 
 /* Writes the effective configuration as YAML that st_config_parse accepts back. */
 void st_config_dump(const st_config *c, FILE *fp);
