@@ -1,0 +1,124 @@
+/* Small helpers shared by the Compute handlers: private fields, links, lists. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/str.h"
+#include "sandbox/compute.h"
+
+co_options co_opt = {
+	.gpus_per_zone = 2,
+	.preempt_rate = 0,
+	.tenant_gpus = 0,
+	.tenant_slot_s = 300,
+	.guest_timeout_s = 3600,
+};
+
+json_t *co_public(const json_t *doc)
+{
+	json_t *out = json_deep_copy(doc);
+
+	json_object_del(out, "_sb");
+	return out;
+}
+
+json_t *co_priv(json_t *doc)
+{
+	json_t *p = json_object_get(doc, "_sb");
+
+	if (!json_is_object(p)) {
+		p = json_object();
+		json_object_set_new(doc, "_sb", p);
+	}
+	return p;
+}
+
+int64_t co_priv_int(const json_t *doc, const char *key, int64_t def)
+{
+	json_t *v = json_object_get(json_object_get(doc, "_sb"), key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
+}
+
+const char *co_priv_str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "_sb"), key));
+}
+
+char *co_link(sb_server *s, const char *name)
+{
+	return st_xasprintf("%s/compute/v1/%s", sb_base_url(s), name);
+}
+
+void co_ts(sb_server *s, char *buf, size_t size)
+{
+	sb_now_rfc3339(s, buf, size);
+}
+
+void co_reply_doc(sb_call *c, const json_t *doc)
+{
+	sb_reply_json(c, 200, co_public(doc));
+}
+
+void co_not_found(sb_call *c, const char *name)
+{
+	sb_reply_error(c, 404, "NOT_FOUND", "notFound", "The resource '%s' was not found", name);
+}
+
+static size_t max_results(sb_call *c, int *bad)
+{
+	const char *m = sb_query(c, "maxResults");
+	char *end;
+	long v;
+
+	*bad = 0;
+	if (!m)
+		return 500;
+	v = strtol(m, &end, 10);
+	if (*end || v < 0 || v > 500) {
+		*bad = 1;
+		return 0;
+	}
+	return v == 0 ? 500 : (size_t)v;
+}
+
+void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,
+		   const char *list_kind, void (*fill)(sb_server *, json_t *))
+{
+	int bad;
+	size_t limit = max_results(c, &bad), i;
+	const char *tok = sb_query(c, "pageToken");
+	char *after = tok ? sb_page_token_decode(tok) : st_xstrdup(""), *next = NULL;
+	char *self = co_link(s, prefix);
+	json_t *page, *items, *doc, *out;
+
+	if (bad || !after) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid value for %s.",
+			       bad ? "field 'maxResults': must be between 0 and 500" : "pageToken");
+		free(after);
+		free(self);
+		return;
+	}
+	page = sb_list_page(s, kind, prefix, after, limit, &next);
+	items = json_array();
+	json_array_foreach(page, i, doc) {
+		if (fill)
+			fill(s, doc);
+		json_array_append_new(items, co_public(doc));
+	}
+	self[strlen(self) - 1] = '\0'; /* prefix ends with '/' */
+	out = json_pack("{s:s, s:s, s:o, s:s}", "kind", list_kind, "id", prefix, "items", items,
+			"selfLink", self);
+	if (next && *next) {
+		char *nt = sb_page_token_encode(next);
+
+		json_object_set_new(out, "nextPageToken", json_string(nt));
+		free(nt);
+	}
+	json_decref(page);
+	free(next);
+	free(after);
+	free(self);
+	sb_reply_json(c, 200, out);
+}
