@@ -4,11 +4,16 @@ SB_CONTROL_SRC = \
 	sandbox/compute.c sandbox/compute.h \
 	sandbox/compute_capacity.c sandbox/compute_common.c \
 	sandbox/compute_instances.c sandbox/compute_lifecycle.c \
-	sandbox/compute_ops.c sandbox/compute_resv.c \
+	sandbox/compute_ops.c sandbox/compute_options.c sandbox/compute_options.h \
+	sandbox/compute_resv.c \
 	sandbox/compute_serial.c sandbox/compute_shielded.c \
 	sandbox/compute_validate.c sandbox/compute_validate.h \
+	sandbox/confidential.c \
 	sandbox/guest.c sandbox/guest.h \
-	sandbox/jwt_sign.c sandbox/jwt_sign.h
+	sandbox/jwt_sign.c sandbox/jwt_sign.h \
+	sandbox/jwt_store.c sandbox/jwt_store.h \
+	sandbox/metadata.c \
+	sandbox/monitoring.c
 
 SB_CONTROL_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS)
 
