@@ -7,7 +7,9 @@
  *
  * Persistence: SQLite in WAL mode under --state. The core wraps each handler call
  * and each tick in one transaction, so a kill -9 leaves every request either fully
- * applied or not at all. */
+ * applied or not at all. A handler that answers with a status >= 400 has its store
+ * changes rolled back (blobs are files and are not); its audit entry is kept.
+ * sb_wait_ms commits the work done so far before it releases the lock. */
 #ifndef SB_SANDBOX_H
 #define SB_SANDBOX_H
 
@@ -109,6 +111,13 @@ void sb_reply_invalid(sb_call *c, const char *fmt, ...)     /* 400 INVALID_ARGUM
 	__attribute__((format(printf, 2, 3)));
 /* resourceName of the audit entry for this call (default: the decoded path). */
 void sb_audit_resource(sb_call *c, const char *resource_name);
+/* Project the call's audit entry goes to, when the path has no projects/P (and no
+ * ?project=), e.g. Storage object calls: the bucket's project. */
+void sb_audit_project(sb_call *c, const char *project);
+/* The core checks that sb_route.service is enabled when the path names projects/P
+ * (or ?project=P). Handlers that learn the project otherwise call this: -1 means it
+ * has answered 403 SERVICE_DISABLED. */
+int sb_require_service(sb_call *c, const char *project);
 
 /* ------------------------------------------------------------------ store */
 
@@ -136,6 +145,13 @@ int sb_blob_del(sb_server *s, const char *key);
 /* A monotonically increasing counter per name (ids, generations), persisted. */
 int64_t sb_next_id(sb_server *s, const char *counter);
 const char *sb_state_dir(const sb_server *s);
+
+/* Long-running operations ({name, metadata, done, response|error}), one table keyed
+ * by the full operation name, for modules whose LROs use google.longrunning. */
+json_t *sb_op_new(sb_server *s, const char *name, json_t *metadata); /* takes metadata; new ref */
+json_t *sb_op_get(sb_server *s, const char *name);                   /* new ref or NULL */
+int sb_op_finish(sb_server *s, const char *name, json_t *response);  /* takes response */
+int sb_op_fail(sb_server *s, const char *name, int http_status, const char *message);
 
 /* ------------------------------------------------------------------ time, misc */
 

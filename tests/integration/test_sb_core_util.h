@@ -1,0 +1,61 @@
+/* Helpers shared by the sandbox core and admin-API integration tests. */
+#ifndef TEST_SB_CORE_UTIL_H
+#define TEST_SB_CORE_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/str.h"
+#include "tests/support/stenable.h"
+#include "tests/support/sthttp.h"
+#include "tests/support/sttest.h"
+
+/* One request; asserts the transport worked and the status is as expected. */
+static inline void sbt_call(const st_sandbox *sb, const char *method, const char *path,
+			    const char *body, long want, st_http_resp *r)
+{
+	assert_int_equal(st_http_json(sb, method, path, body, r), 0);
+	if (r->status != want)
+		fprintf(stderr, "%s %s: got %ld, want %ld: %s\n", method, path, r->status, want,
+			r->body ? r->body : "");
+	assert_int_equal(r->status, want);
+}
+
+/* Asserts an error envelope with the given status name. */
+static inline void sbt_error(const st_http_resp *r, long code, const char *status)
+{
+	assert_non_null(r->json);
+	json_t *e = json_object_get(r->json, "error");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), code);
+	assert_string_equal(json_string_value(json_object_get(e, "status")), status);
+	assert_non_null(json_string_value(json_object_get(e, "message")));
+	assert_true(json_is_array(json_object_get(e, "details")));
+}
+
+/* ErrorInfo reason of an error envelope, or NULL. */
+static inline const char *sbt_reason(const st_http_resp *r)
+{
+	json_t *d = json_object_get(json_object_get(r->json, "error"), "details");
+	return json_string_value(json_object_get(json_array_get(d, 0), "reason"));
+}
+
+static inline const char *sbt_str(const st_http_resp *r, const char *key)
+{
+	return json_string_value(json_object_get(r->json, key));
+}
+
+/* A sandbox with every API enabled in project "p1". */
+static inline void sbt_start_enabled(st_sandbox *sb, const char *const *extra)
+{
+	assert_int_equal(st_sandbox_start(sb, NULL, extra), 0);
+	assert_int_equal(st_sandbox_enable_all(sb, "p1"), 0);
+}
+
+#endif
