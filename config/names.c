@@ -66,7 +66,7 @@ static int check_len(const char *v, size_t lo, size_t hi, char *why, size_t n)
 	size_t len = strlen(v);
 	if (len >= lo && len <= hi)
 		return 0;
-	snprintf(why, n, "is %zu characters long (expected %zu to %zu)", len, lo, hi);
+	snprintf(why, n, "is %zu character%s long (expected %zu to %zu)", len, len == 1 ? "" : "s", lo, hi);
 	return -1;
 }
 

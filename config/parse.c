@@ -197,14 +197,16 @@ static void err_at(struct ctx *x, const yaml_node_t *node, const char *path, con
 	free(msg);
 }
 
-/* A short, terminal-safe rendering of a scalar for messages. */
+/* A short, terminal-safe rendering of a scalar for messages (NUL bytes included). */
 static void show(const yaml_node_t *n, char *out, size_t size)
 {
-	char clean[48];
-	const char *v = (const char *)n->data.scalar.value;
-	st_sanitize_text(clean, sizeof clean, v);
-	bool cut = strlen(v) >= sizeof clean - 1;
-	snprintf(out, size, "\"%s%s\"", clean, cut ? "..." : "");
+	char raw[48], clean[48];
+	size_t len = n->data.scalar.length, k = len < sizeof raw - 1 ? len : sizeof raw - 1;
+	for (size_t i = 0; i < k; i++)
+		raw[i] = n->data.scalar.value[i] ? (char)n->data.scalar.value[i] : '?';
+	raw[k] = '\0';
+	st_sanitize_text(clean, sizeof clean, raw);
+	snprintf(out, size, "\"%s%s\"", clean, len > k ? "..." : "");
 }
 
 static const char *node_kind(const yaml_node_t *n)
@@ -239,8 +241,9 @@ static const char *closest(const char *name, const struct key *table)
 			best = k->name;
 		}
 	}
+	/* Two edits turn any short word into another: demand a longer name for those. */
 	size_t len = strlen(name);
-	return bd <= 2 || bd * 3 <= len ? best : NULL;
+	return bd <= 1 || (bd == 2 && len >= 5) || bd * 3 <= len ? best : NULL;
 }
 
 static char *choices_list(const char *const *list)
@@ -358,7 +361,10 @@ static void set_dur(struct ctx *x, const struct key *k, const yaml_node_t *n, co
 		return;
 	}
 	if (s < k->min || s > k->max) {
-		fmt_dur(k->min, lo, sizeof lo);
+		if (k->min == 0)
+			snprintf(lo, sizeof lo, "none");
+		else
+			fmt_dur(k->min, lo, sizeof lo);
 		fmt_dur(k->max, hi, sizeof hi);
 		err_at(x, n, path, "%s is out of range (expected %s to %s)", v, lo, hi);
 		return;
@@ -404,6 +410,17 @@ static void set_double(struct ctx *x, const struct key *k, const yaml_node_t *n,
 	*(double *)field(x, k) = d;
 }
 
+/* Same word up to case and '-' versus '_': "sev-snp" for SEV_SNP. */
+static bool loose_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = (char)tolower((unsigned char)*a), y = (char)tolower((unsigned char)*b);
+		if (x != y && !((x == '-' || x == '_') && (y == '-' || y == '_')))
+			return false;
+	}
+	return *a == *b;
+}
+
 static void set_choice(struct ctx *x, const struct key *k, const yaml_node_t *n, const char *path)
 {
 	const char *v = (const char *)n->data.scalar.value;
@@ -423,7 +440,7 @@ static void set_choice(struct ctx *x, const struct key *k, const yaml_node_t *n,
 	unsigned bd = 3;
 	for (int i = 0; k->choices[i]; i++) {
 		unsigned d = st_levenshtein(v, k->choices[i]);
-		if (d < bd || !strcasecmp(v, k->choices[i])) {
+		if (d < bd || loose_eq(v, k->choices[i])) {
 			bd = d;
 			near = k->choices[i];
 		}
@@ -598,6 +615,13 @@ static void syntax_error(const char *file, const yaml_parser_t *p, const char *t
 		col = (unsigned)p->problem_mark.column + 1;
 	}
 	const char *problem = p->problem ? p->problem : "unknown error";
+	/* libyaml's wording for a tab in the indentation does not say "tab". */
+	size_t off = p->problem_mark.index;
+	if (p->error == YAML_SCANNER_ERROR && off < len && text[off] == '\t') {
+		st_diag_add(diags, file, line, col, NULL,
+			    "malformed YAML: a tab character cannot indent YAML; use spaces");
+		return;
+	}
 	if (p->context)
 		st_diag_add(diags, file, line, col, NULL, "malformed YAML: %s %s", problem, p->context);
 	else
