@@ -3,11 +3,15 @@ SB_DATA_SRC = \
 	sandbox/cmek.c sandbox/cmek.h sandbox/cmek_stream.c \
 	sandbox/kms.c sandbox/kms.h sandbox/kms_ring.c sandbox/kms_key.c \
 	sandbox/kms_version.c sandbox/kms_crypt.c sandbox/kms_iam.c \
+	sandbox/storage.c sandbox/storage.h sandbox/storage_bucket.c sandbox/storage_object.c \
+	sandbox/storage_list.c sandbox/storage_upload.c sandbox/storage_data.c \
+	sandbox/storage_expire.c \
 	sandbox/storage_multipart.c sandbox/storage_multipart.h \
 	sandbox/storage_range.c sandbox/storage_range.h \
 	sandbox/storage_lifecycle.c sandbox/storage_lifecycle.h
 
 SB_DATA_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS)
+SB_DATA_IT_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIBS)
 
 # Unit tests: the pieces that need no server.
 SB_DATA_UNIT = tests/unit/test_sb_kms_envelope tests/unit/test_sb_storage_chunks \

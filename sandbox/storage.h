@@ -1,0 +1,95 @@
+/* Cloud Storage module of the sandbox: declarations shared by its files (storage*.c).
+ * Stored documents (kind: name):
+ *   gcs.bucket: BUCKET                    Bucket resource, "_project" = owning project
+ *   gcs.obj:    BUCKET/OBJECT\x01GEN      one per generation (GEN zero-padded to 20
+ *               digits so generations sort); a noncurrent one has "timeDeleted".
+ *               Private: "_blob" (blob key of the encrypted data), "_dek" (data key
+ *               wrapped by the KMS key version in kmsKeyName) or "_dekMaster" (data key
+ *               sealed by the sandbox master key: Google-managed encryption)
+ *   gcs.upload: UPLOAD_ID                 resumable upload session
+ * Object names never reach the file system: blobs are named by counters. */
+#ifndef SB_STORAGE_H
+#define SB_STORAGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sandbox/cmek.h"
+#include "sandbox/sandbox.h"
+
+#define GCS_SERVICE "storage.googleapis.com"
+#define GCS_SEP "\x01"
+#define GCS_ROLE_ED "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+/* Downloads up to this size are answered from memory, larger ones from a temp file. */
+#define GCS_MEM_REPLY (16u << 20)
+
+extern const sb_service sb_svc_storage;
+
+/* storage.c */
+/* STATE/gcs-tmp: scratch files (same file system as the blobs, so renames work). */
+const char *gcs_tmp_dir(void);
+/* STATE/gcs-uploads: spooled bytes of unfinished resumable uploads. */
+const char *gcs_upload_dir(void);
+/* Bucket names: 3-63 of [a-z0-9-_.], starting and ending with a letter or digit. */
+bool gcs_valid_bucket_name(const char *name);
+/* Object names: 1-1024 bytes of valid UTF-8, no control characters, no "." or ".."
+ * path segment. On failure answers 400 naming the problem and returns false. */
+bool gcs_check_object_name(sb_call *c, const char *name);
+/* Loads a bucket (new reference); answers 404 when absent. */
+json_t *gcs_bucket_load(sb_server *s, sb_call *c, const char *bucket);
+/* "service-NUMBER@gs-project-accounts.iam.gserviceaccount.com"; caller frees. */
+char *gcs_agent_email(sb_server *s, const char *project);
+/* Key name without any /cryptoKeyVersions/N suffix; caller frees. */
+char *gcs_key_of(const char *kms_name);
+/* Checks the project's service agent may use key; answers 403 saying which grant is
+ * missing otherwise. */
+bool gcs_agent_may_use(sb_server *s, sb_call *c, const char *project, const char *key);
+/* Store name of a generation; caller frees. */
+char *gcs_obj_key(const char *bucket, const char *name, int64_t gen);
+/* The live generation of an object, or one given generation (gen > 0). New ref. */
+json_t *gcs_obj_find(sb_server *s, const char *bucket, const char *name, int64_t gen);
+/* Public view of an object document. */
+json_t *gcs_obj_view(sb_server *s, const json_t *doc);
+/* Removes a generation's document and blob. */
+void gcs_obj_purge(sb_server *s, const json_t *doc);
+/* Parses ?generation= and friends: -1 absent, -2 malformed (answered). */
+int64_t gcs_query_int(sb_call *c, const char *param);
+void gcs_lifecycle_tick(sb_server *s);
+
+/* storage_data.c: encryption of object data */
+/* Encrypts [off, off+len) of src as the data of obj (a new generation): picks a fresh
+ * data key, wraps it with kms_key (or the master key when kms_key is NULL), stores the
+ * blob and fills size, crc32c, md5Hash, kmsKeyName and the private fields. Verifies
+ * client-supplied crc32c/md5Hash. -1 when c was answered. */
+int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		   const char *src, uint64_t off, uint64_t len, json_t *obj);
+/* Unwraps obj's data key; -1 when c was answered (key disabled, destroyed, no grant). */
+int gcs_data_key(sb_server *s, sb_call *c, const json_t *bucket, const json_t *obj,
+		 unsigned char dek[SB_CMEK_KEY_LEN]);
+/* Answers c with the bytes [off, off+len) of obj (status 200 or 206). */
+void gcs_data_reply(sb_server *s, sb_call *c, const json_t *obj, const unsigned char *dek,
+		    int status, uint64_t off, uint64_t len);
+
+/* storage_object.c */
+/* Builds a new generation from upload metadata and stores it with data from src.
+ * Answers c itself (200 with the object, or the error); 0 on success. */
+int gcs_object_commit(sb_server *s, sb_call *c, const char *bucket, const json_t *meta,
+		      const char *src, uint64_t off, uint64_t len);
+
+/* route handlers */
+void gcs_bucket_insert(sb_server *s, sb_call *c);
+void gcs_bucket_list(sb_server *s, sb_call *c);
+void gcs_bucket_get(sb_server *s, sb_call *c);
+void gcs_bucket_patch(sb_server *s, sb_call *c);
+void gcs_bucket_delete(sb_server *s, sb_call *c);
+void gcs_service_account(sb_server *s, sb_call *c);
+void gcs_object_get(sb_server *s, sb_call *c);
+void gcs_object_download(sb_server *s, sb_call *c);
+void gcs_object_list(sb_server *s, sb_call *c);
+void gcs_object_delete(sb_server *s, sb_call *c);
+void gcs_upload_post(sb_server *s, sb_call *c);
+void gcs_upload_put(sb_server *s, sb_call *c);
+void gcs_upload_cancel(sb_server *s, sb_call *c);
+
+#endif

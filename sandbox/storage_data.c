@@ -1,0 +1,203 @@
+/* Object data at rest: every generation gets its own random AES-256 data key; the
+ * data is written in the chunked GCM format of cmek.h (streamed, so a 5 GiB upload
+ * never sits in memory) and the data key is wrapped by the object's KMS key version
+ * (CMEK) or sealed by the sandbox master key (Google-managed encryption).
+ * Downloads: up to GCS_MEM_REPLY bytes are decrypted into memory; larger ones into a
+ * scratch file under STATE/gcs-tmp that the server streams and the tick removes. */
+#include "sandbox/storage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "common/codec.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "sandbox/kms.h"
+
+/* Wraps dek for obj; -1 when c was answered. */
+static int wrap_dek(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		    const unsigned char *dek, json_t *obj)
+{
+	if (!kms_key) {
+		size_t n = 0;
+		const char *aad = "gcs-data-key";
+		unsigned char *sealed = sb_cmek_seal(kms_master(), aad, strlen(aad), dek,
+						     SB_CMEK_KEY_LEN, &n);
+		if (!sealed) {
+			sb_reply_error(c, 500, "INTERNAL", NULL, "data key sealing failed");
+			return -1;
+		}
+		char *b64 = st_base64_encode(sealed, n);
+		json_object_set_new(obj, "_dekMaster", json_string(b64));
+		free(b64);
+		free(sealed);
+		return 0;
+	}
+	char *key = gcs_key_of(kms_key), *wrapped = NULL, *version = NULL;
+	int rc = -1;
+	if (gcs_agent_may_use(s, c, project, key) &&
+	    sb_kms_wrap(s, c, key, dek, SB_CMEK_KEY_LEN, &wrapped, &version) == 0) {
+		json_object_set_new(obj, "kmsKeyName", json_string(version));
+		json_object_set_new(obj, "_dek", json_string(wrapped));
+		rc = 0;
+	}
+	free(wrapped);
+	free(version);
+	free(key);
+	return rc;
+}
+
+/* Client-supplied checksums in the metadata must match what arrived. */
+static int verify_hashes(sb_call *c, const json_t *obj, const char *crc, const char *md5)
+{
+	const char *want_crc = json_string_value(json_object_get(obj, "crc32c"));
+	const char *want_md5 = json_string_value(json_object_get(obj, "md5Hash"));
+	if (want_crc && strcmp(want_crc, crc) != 0) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
+			       "Provided CRC32C \"%s\" doesn't match calculated CRC32C \"%s\".",
+			       want_crc, crc);
+		return -1;
+	}
+	if (want_md5 && strcmp(want_md5, md5) != 0) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
+			       "Provided MD5 hash \"%s\" doesn't match calculated MD5 hash \"%s\".",
+			       want_md5, md5);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_digest(json_t *obj, const sb_cmek_digest *d, char crc[9], char **md5)
+{
+	st_crc32c_b64(d->crc32c, crc);
+	*md5 = st_base64_encode(d->md5, sizeof d->md5);
+	json_object_set_new(obj, "size", stj_int64_string((int64_t)d->size));
+}
+
+static int encrypt_into_blob(sb_server *s, sb_call *c, const unsigned char *dek,
+			     const char *src, uint64_t off, uint64_t len, sb_cmek_digest *d,
+			     char **blob)
+{
+	char err[512];
+	char *tmp = st_xasprintf("%s/enc-XXXXXX", gcs_tmp_dir());
+	int fd = mkstemp(tmp);
+	if (fd >= 0)
+		close(fd);
+	*blob = st_xasprintf("gcs-%lld", (long long)sb_next_id(s, "gcs.blob"));
+	int rc = fd < 0 ? -1 : sb_cmek_encrypt_file(dek, src, off, len, tmp, d, err, sizeof err);
+	if (fd < 0)
+		snprintf(err, sizeof err, "cannot create a scratch file in %s", gcs_tmp_dir());
+	if (rc == 0 && sb_blob_put_file(s, *blob, tmp) != 0) {
+		snprintf(err, sizeof err, "cannot store object data as blob %s", *blob);
+		rc = -1;
+	}
+	if (rc != 0) {
+		unlink(tmp);
+		sb_log(s, "storage: %s", err);
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "object data not stored: %s",
+			       err);
+	}
+	free(tmp);
+	return rc;
+}
+
+int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		   const char *src, uint64_t off, uint64_t len, json_t *obj)
+{
+	unsigned char dek[SB_CMEK_KEY_LEN];
+	sb_cmek_digest d;
+	char *blob = NULL, *md5 = NULL, crc[9];
+	int rc = -1;
+	if (st_random_bytes(dek, sizeof dek) != 0) {
+		sb_reply_error(c, 500, "INTERNAL", NULL, "no randomness for a data key");
+		return -1;
+	}
+	if (wrap_dek(s, c, project, kms_key, dek, obj) != 0 ||
+	    encrypt_into_blob(s, c, dek, src, off, len, &d, &blob) != 0)
+		goto out;
+	set_digest(obj, &d, crc, &md5);
+	if (verify_hashes(c, obj, crc, md5) != 0) {
+		sb_blob_del(s, blob);
+		goto out;
+	}
+	json_object_set_new(obj, "crc32c", json_string(crc));
+	json_object_set_new(obj, "md5Hash", json_string(md5));
+	json_object_set_new(obj, "_blob", json_string(blob));
+	rc = 0;
+out:
+	OPENSSL_cleanse(dek, sizeof dek);
+	free(blob);
+	free(md5);
+	return rc;
+}
+
+int gcs_data_key(sb_server *s, sb_call *c, const json_t *bucket, const json_t *obj,
+		 unsigned char dek[SB_CMEK_KEY_LEN])
+{
+	const char *kv = json_string_value(json_object_get(obj, "kmsKeyName"));
+	if (kv) {
+		char *key = gcs_key_of(kv);
+		const char *project = json_string_value(json_object_get(bucket, "_project"));
+		bool ok = gcs_agent_may_use(s, c, project, key);
+		free(key);
+		if (!ok)
+			return -1;
+		return sb_kms_unwrap(s, c, kv, json_string_value(json_object_get(obj, "_dek")), dek,
+				     SB_CMEK_KEY_LEN);
+	}
+	const char *b64 = json_string_value(json_object_get(obj, "_dekMaster"));
+	size_t n = 0, m = 0;
+	unsigned char *sealed = b64 ? st_base64_decode(b64, strlen(b64), &n) : NULL;
+	const char *aad = "gcs-data-key";
+	unsigned char *raw = sealed ? sb_cmek_open(kms_master(), aad, strlen(aad), sealed, n, &m)
+				    : NULL;
+	free(sealed);
+	int rc = raw && m == SB_CMEK_KEY_LEN ? 0 : -1;
+	if (rc == 0)
+		memcpy(dek, raw, SB_CMEK_KEY_LEN);
+	else
+		sb_reply_error(c, 500, "DATA_LOSS", "backendError",
+			       "the data key of this object does not open (damaged state?)");
+	if (raw)
+		OPENSSL_cleanse(raw, m);
+	free(raw);
+	return rc;
+}
+
+void gcs_data_reply(sb_server *s, sb_call *c, const json_t *obj, const unsigned char *dek,
+		    int status, uint64_t off, uint64_t len)
+{
+	char err[512] = "";
+	const char *ctype = json_string_value(json_object_get(obj, "contentType"));
+	char *path = sb_blob_path(s, json_string_value(json_object_get(obj, "_blob")));
+	int rc = -1;
+	if (len <= GCS_MEM_REPLY) {
+		unsigned char *mem = NULL;
+		rc = sb_cmek_decrypt_range(dek, path, off, len, NULL, &mem, err, sizeof err);
+		if (rc == 0)
+			sb_reply_bytes(c, status, ctype, mem, (size_t)len);
+	} else {
+		char *tmp = st_xasprintf("%s/dl-XXXXXX", gcs_tmp_dir());
+		int fd = mkstemp(tmp);
+		if (fd >= 0) {
+			close(fd);
+			rc = sb_cmek_decrypt_range(dek, path, off, len, tmp, NULL, err, sizeof err);
+		} else {
+			snprintf(err, sizeof err, "cannot create a scratch file in %s", gcs_tmp_dir());
+		}
+		if (rc == 0)
+			sb_reply_file(c, status, ctype, tmp, 0, len);
+		else if (fd >= 0)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (rc != 0) {
+		sb_log(s, "storage: %s", err);
+		sb_reply_error(c, 500, "DATA_LOSS", "backendError", "object data unreadable: %s", err);
+	}
+	free(path);
+}

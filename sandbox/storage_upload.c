@@ -1,0 +1,387 @@
+/* Cloud Storage uploads: uploadType=media and multipart in one request, and
+ * resumable sessions (POST starts one and answers with a Location header; PUTs add
+ * chunks, 308 with Range until the last byte arrives). The request body is always
+ * spooled to a file by the server (SB_STREAM_BODY); chunks of a resumable session
+ * are appended to STATE/gcs-uploads/ID and encrypted when the session completes. */
+#include "sandbox/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/codec.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "sandbox/storage_multipart.h"
+
+#define META_MAX (1u << 20)
+#define CHUNK_UNIT 262144u
+#define OBJECT_MAX (5ull << 40)
+
+/* Reads a small JSON object from [off, off+len) of the spooled body; empty gives {}.
+ * NULL when c was answered. */
+static json_t *read_meta(sb_call *c, const char *path, uint64_t off, uint64_t len)
+{
+	if (len == 0)
+		return json_object();
+	if (len > META_MAX) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
+			       "object metadata is larger than %u bytes", META_MAX);
+		return NULL;
+	}
+	char *buf = st_xmalloc((size_t)len + 1), err[200];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd >= 0 ? pread(fd, buf, (size_t)len, (off_t)off) : -1;
+	if (fd >= 0)
+		close(fd);
+	json_t *j = r == (ssize_t)len ? stj_parse(buf, (size_t)len, META_MAX, err, sizeof err) : NULL;
+	if (r != (ssize_t)len)
+		snprintf(err, sizeof err, "cannot read the spooled request body");
+	free(buf);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+		snprintf(err, sizeof err, "metadata must be a JSON object");
+	}
+	if (!j)
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "parseError",
+			       "Invalid object metadata: %s", err);
+	return j;
+}
+
+/* ?name= wins over the metadata's name, as Google's does. */
+static void set_name(sb_call *c, json_t *meta)
+{
+	const char *q = sb_query(c, "name");
+	if (q)
+		json_object_set_new(meta, "name", json_string(q));
+}
+
+static void upload_media(sb_server *s, sb_call *c, const char *path, uint64_t len)
+{
+	json_t *meta = json_object();
+	const char *ct = sb_header(c, "Content-Type");
+	set_name(c, meta);
+	if (ct && *ct)
+		json_object_set_new(meta, "contentType", json_string(ct));
+	if (!json_object_get(meta, "name"))
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "required", "Required parameter: name");
+	else
+		gcs_object_commit(s, c, sb_var(c, "bucket"), meta, path, 0, len);
+	json_decref(meta);
+}
+
+static void upload_multipart(sb_server *s, sb_call *c, const char *path, uint64_t len)
+{
+	sb_multipart mp;
+	char err[256];
+	if (sb_multipart_parse(path, len, sb_header(c, "Content-Type"), &mp, err, sizeof err) != 0) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "%s", err);
+		return;
+	}
+	json_t *meta = read_meta(c, path, mp.parts[0].off, mp.parts[0].len);
+	if (meta) {
+		set_name(c, meta);
+		if (!json_object_get(meta, "contentType") && mp.parts[1].content_type)
+			json_object_set_new(meta, "contentType",
+					    json_string(mp.parts[1].content_type));
+		if (!json_is_string(json_object_get(meta, "name")))
+			sb_reply_error(c, 400, "INVALID_ARGUMENT", "required",
+				       "Required parameter: name");
+		else
+			gcs_object_commit(s, c, sb_var(c, "bucket"), meta, path, mp.parts[1].off,
+					  mp.parts[1].len);
+	}
+	json_decref(meta);
+	sb_multipart_free(&mp);
+}
+
+static char *spool_path(const char *id)
+{
+	return st_xasprintf("%s/%s", gcs_upload_dir(), id);
+}
+
+/* Session checks done up front so that a client learns early of a bad name, a
+ * missing bucket or a missing CMEK grant. */
+static bool session_ok(sb_server *s, sb_call *c, json_t *meta)
+{
+	json_t *b = gcs_bucket_load(s, c, sb_var(c, "bucket"));
+	bool ok = b && gcs_check_object_name(c, json_string_value(json_object_get(meta, "name")));
+	const char *q = sb_query(c, "kmsKeyName");
+	if (ok && q && *q)
+		json_object_set_new(meta, "kmsKeyName", json_string(q));
+	const char *key = json_string_value(json_object_get(meta, "kmsKeyName"));
+	if (!key)
+		key = json_string_value(
+			json_object_get(json_object_get(b, "encryption"), "defaultKmsKeyName"));
+	if (ok && key) {
+		char *k = gcs_key_of(key);
+		ok = gcs_agent_may_use(s, c, json_string_value(json_object_get(b, "_project")), k);
+		free(k);
+	}
+	json_decref(b);
+	return ok;
+}
+
+static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t len)
+{
+	json_t *meta = read_meta(c, path, 0, len);
+	if (!meta)
+		return;
+	set_name(c, meta);
+	const char *xct = sb_header(c, "X-Upload-Content-Type");
+	if (xct && *xct && !json_object_get(meta, "contentType"))
+		json_object_set_new(meta, "contentType", json_string(xct));
+	if (!json_is_string(json_object_get(meta, "name"))) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "required", "Required parameter: name");
+	} else if (session_ok(s, c, meta)) {
+		unsigned char rnd[16];
+		char id[33], err[200];
+		st_random_bytes(rnd, sizeof rnd);
+		st_hex_encode(rnd, sizeof rnd, id);
+		char *sp = spool_path(id);
+		json_t *sess = json_pack("{s:s, s:O, s:i, s:i}", "bucket", sb_var(c, "bucket"),
+					 "meta", meta, "received", 0, "total", -1);
+		if (st_atomic_write(sp, "", 0, 0600, err, sizeof err) != 0 ||
+		    sb_put(s, "gcs.upload", id, sess) != 0) {
+			sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+				       "cannot open an upload session: %s", err);
+		} else {
+			char *loc = st_xasprintf("%s/upload/storage/v1/b/%s/o?uploadType=resumable"
+						 "&upload_id=%s", sb_base_url(s), sb_var(c, "bucket"), id);
+			sb_reply_bytes(c, 200, "text/plain", NULL, 0);
+			sb_reply_header(c, "Location", loc);
+			sb_reply_header(c, "X-GUploader-UploadID", id);
+			free(loc);
+		}
+		json_decref(sess);
+		free(sp);
+	}
+	json_decref(meta);
+}
+
+void gcs_upload_post(sb_server *s, sb_call *c)
+{
+	const char *type = sb_query(c, "uploadType");
+	uint64_t len = 0;
+	const char *path = sb_body_file(c, &len);
+	if (sb_query(c, "upload_id")) {
+		gcs_upload_put(s, c);
+	} else if (!path) {
+		sb_reply_error(c, 500, "INTERNAL", NULL, "upload body was not spooled");
+	} else if (type && !strcmp(type, "media")) {
+		upload_media(s, c, path, len);
+	} else if (type && !strcmp(type, "multipart")) {
+		upload_multipart(s, c, path, len);
+	} else if (type && !strcmp(type, "resumable")) {
+		session_start(s, c, path, len);
+	} else {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
+			       "uploadType must be media, multipart or resumable, not '%s'.",
+			       type ? type : "");
+	}
+}
+
+/* Content-Range: "bytes A-B/T", "bytes A-B/STAR", "bytes STAR/T" or "bytes STAR/STAR"
+ * (STAR being an asterisk).
+ * *first = -1 for a status query; *total = -1 when unknown. */
+static int parse_content_range(const char *h, int64_t *first, int64_t *last, int64_t *total)
+{
+	if (!h || strncmp(h, "bytes ", 6) != 0)
+		return -1;
+	const char *p = h + 6;
+	char *e;
+	if (*p == '*') {
+		*first = *last = -1;
+		p++;
+	} else {
+		*first = strtoll(p, &e, 10);
+		if (e == p || *e != '-')
+			return -1;
+		p = e + 1;
+		*last = strtoll(p, &e, 10);
+		if (e == p || *last < *first || *first < 0)
+			return -1;
+		p = e;
+	}
+	if (*p++ != '/')
+		return -1;
+	if (!strcmp(p, "*")) {
+		*total = -1;
+		return 0;
+	}
+	*total = strtoll(p, &e, 10);
+	if (e == p || *e || *total < 0 || (*last >= 0 && *last >= *total))
+		return -1;
+	return 0;
+}
+
+/* Copies body bytes [skip, len) to the spool at offset at. */
+static int spool_append(const char *spool, int64_t at, const char *body, uint64_t skip,
+			uint64_t len)
+{
+	int out = open(spool, O_WRONLY | O_CLOEXEC);
+	int in = open(body, O_RDONLY | O_CLOEXEC);
+	int rc = out >= 0 && in >= 0 && ftruncate(out, at) == 0 ? 0 : -1;
+	char *buf = st_xmalloc(1u << 20);
+	for (uint64_t done = skip; rc == 0 && done < len;) {
+		size_t want = len - done > (1u << 20) ? (1u << 20) : (size_t)(len - done);
+		ssize_t r = pread(in, buf, want, (off_t)done);
+		if (r <= 0 || pwrite(out, buf, (size_t)r, (off_t)(at + (int64_t)(done - skip))) != r)
+			rc = -1;
+		done += r > 0 ? (uint64_t)r : 0;
+	}
+	if (rc == 0 && fsync(out) != 0)
+		rc = -1;
+	free(buf);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+static void reply_308(sb_call *c, int64_t received)
+{
+	sb_reply_bytes(c, 308, "text/plain", NULL, 0);
+	if (received > 0) {
+		char r[48];
+		snprintf(r, sizeof r, "bytes=0-%" PRId64, received - 1);
+		sb_reply_header(c, "Range", r);
+	}
+}
+
+typedef struct chunk {
+	int64_t first, last, total;
+	uint64_t len;
+	const char *path;
+} chunk;
+
+/* Validates the chunk against the session; -1 when c was answered. */
+static int check_chunk(sb_call *c, const json_t *sess, chunk *k)
+{
+	int64_t received = json_integer_value(json_object_get(sess, "received"));
+	int64_t known = json_integer_value(json_object_get(sess, "total"));
+	const char *why = NULL;
+	if (k->first >= 0 && (uint64_t)(k->last - k->first + 1) != k->len)
+		why = "Content-Range does not match the number of bytes sent.";
+	else if (k->first < 0 && k->len)
+		why = "a status query (Content-Range: bytes */N) must have an empty body.";
+	else if (k->first > received)
+		why = "Content-Range starts after the bytes persisted so far.";
+	else if (k->total >= 0 && known >= 0 && k->total != known)
+		why = "the total size changed during the upload.";
+	else if (k->total > (int64_t)OBJECT_MAX)
+		why = "objects are limited to 5 TiB.";
+	else if (k->first >= 0 && (k->total < 0 || k->last + 1 < k->total) &&
+		 k->len % CHUNK_UNIT != 0)
+		why = "chunks other than the last must be a multiple of 262144 bytes.";
+	if (why)
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid request: %s", why);
+	return why ? -1 : 0;
+}
+
+static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const char *spool,
+		   int64_t total)
+{
+	if (gcs_object_commit(s, c, json_string_value(json_object_get(sess, "bucket")),
+			      json_object_get(sess, "meta"), spool, 0, (uint64_t)total) != 0)
+		return;
+	/* keep a marker so a late status query still gets the object */
+	json_object_set_new(sess, "done", json_true());
+	sb_put(s, "gcs.upload", id, sess);
+	unlink(spool);
+}
+
+static void add_chunk(sb_server *s, sb_call *c, const char *id, json_t *sess, chunk *k)
+{
+	int64_t received = json_integer_value(json_object_get(sess, "received"));
+	char *spool = spool_path(id);
+	if (k->first >= 0 && k->last >= received) {
+		if (spool_append(spool, received, k->path, (uint64_t)(received - k->first), k->len)) {
+			sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+				       "cannot store the chunk: %s", strerror(errno));
+			free(spool);
+			return;
+		}
+		received = k->last + 1;
+	}
+	if (k->total >= 0)
+		json_object_set_new(sess, "total", json_integer(k->total));
+	json_object_set_new(sess, "received", json_integer(received));
+	int64_t total = json_integer_value(json_object_get(sess, "total"));
+	if (total >= 0 && received == total)
+		finish(s, c, id, sess, spool, total);
+	else if (sb_put(s, "gcs.upload", id, sess) != 0)
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "store write failed");
+	else
+		reply_308(c, received);
+	free(spool);
+}
+
+/* A session that already completed: answer with its object. */
+static void reply_done(sb_server *s, sb_call *c, const json_t *sess)
+{
+	const json_t *meta = json_object_get(sess, "meta");
+	json_t *o = gcs_obj_find(s, json_string_value(json_object_get(sess, "bucket")),
+				 json_string_value(json_object_get(meta, "name")), 0);
+	if (o)
+		sb_reply_json(c, 200, gcs_obj_view(s, o));
+	else
+		sb_reply_error(c, 404, "NOT_FOUND", "notFound",
+			       "The upload completed but its object no longer exists.");
+	json_decref(o);
+}
+
+void gcs_upload_put(sb_server *s, sb_call *c)
+{
+	const char *id = sb_query(c, "upload_id");
+	json_t *sess = id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32
+			       ? sb_get(s, "gcs.upload", id) : NULL;
+	chunk k = {.first = 0};
+	k.path = sb_body_file(c, &k.len);
+	const char *cr = sb_header(c, "Content-Range");
+	if (!sess || strcmp(json_string_value(json_object_get(sess, "bucket")),
+			    sb_var(c, "bucket"))) {
+		sb_reply_error(c, 404, "NOT_FOUND", "notFound", "No such upload session: %s",
+			       id ? id : "(no upload_id)");
+	} else if (json_is_true(json_object_get(sess, "done"))) {
+		reply_done(s, c, sess);
+	} else if (cr && parse_content_range(cr, &k.first, &k.last, &k.total) != 0) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
+			       "Invalid Content-Range header: %s", cr);
+	} else {
+		if (!cr) { /* the whole object in one PUT */
+			k.last = (int64_t)k.len - 1;
+			k.total = (int64_t)k.len;
+		}
+		if (!cr && k.len == 0)
+			k.first = -1;
+		if (check_chunk(c, sess, &k) == 0)
+			add_chunk(s, c, id, sess, &k);
+	}
+	json_decref(sess);
+}
+
+void gcs_upload_cancel(sb_server *s, sb_call *c)
+{
+	const char *id = sb_query(c, "upload_id");
+	json_t *sess = id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32
+			       ? sb_get(s, "gcs.upload", id) : NULL;
+	if (!sess) {
+		sb_reply_error(c, 404, "NOT_FOUND", "notFound", "No such upload session.");
+		return;
+	}
+	char *spool = spool_path(id);
+	unlink(spool);
+	free(spool);
+	sb_del(s, "gcs.upload", id);
+	/* Google answers 499; any status of 400 or more would roll the deletion back here */
+	sb_reply_bytes(c, 204, "text/plain", NULL, 0);
+	json_decref(sess);
+}
