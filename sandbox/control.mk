@@ -15,7 +15,7 @@ SB_CONTROL_SRC = \
 	sandbox/metadata.c \
 	sandbox/monitoring.c
 
-SB_CONTROL_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS)
+SB_CONTROL_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIBS)
 
 # Unit tests: the rules that need no server.
 check_PROGRAMS += tests/unit/test_sb_compute_validate tests/unit/test_sb_compute_capacity \
@@ -28,3 +28,15 @@ tests_unit_test_sb_compute_capacity_SOURCES = tests/unit/test_sb_compute_capacit
 tests_unit_test_sb_compute_capacity_LDADD = $(SB_CONTROL_TEST_LDADD)
 tests_unit_test_sb_compute_jwt_SOURCES = tests/unit/test_sb_compute_jwt.c
 tests_unit_test_sb_compute_jwt_LDADD = $(SB_CONTROL_TEST_LDADD)
+
+# Integration tests against the real binary.
+SB_CONTROL_ITESTS = \
+	tests/integration/test_sb_compute
+check_PROGRAMS += $(SB_CONTROL_ITESTS)
+TESTS += $(SB_CONTROL_ITESTS)
+SB_CONTROL_ITEST_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
+SB_CONTROL_ITEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIBS)
+tests_integration_test_sb_compute_SOURCES = tests/integration/test_sb_compute.c \
+	tests/integration/test_sb_compute_util.h
+tests_integration_test_sb_compute_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
+tests_integration_test_sb_compute_LDADD = $(SB_CONTROL_ITEST_LDADD)

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "config.h"
+#include "sandbox/compute_options.h"
 #include "sandbox/server.h"
 
 static void usage(FILE *f)
@@ -26,7 +27,8 @@ static void usage(FILE *f)
 		"  --allow-remote      allow a non-loopback --listen address\n"
 		"  --log FILE          sandbox log (default stderr)\n"
 		"  --verbose           log every request, not only failures\n"
-		"See sealtrain-sandbox(1).\n");
+		"%s"
+		"See sealtrain-sandbox(1).\n", sb_control_usage);
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -62,7 +64,7 @@ static int parse_args(int argc, char **argv, sb_options *o)
 		{"seed", required_argument, NULL, 'S'}, {"strict-auth", no_argument, NULL, 'A'},
 		{"allow-remote", no_argument, NULL, 'R'}, {"log", required_argument, NULL, 'L'},
 		{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'}, SB_CONTROL_OPTIONS, {NULL, 0, NULL, 0},
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -78,7 +80,14 @@ static int parse_args(int argc, char **argv, sb_options *o)
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sealtrain-sandbox %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if (ch >= SB_CONTROL_OPT_BASE && ch < SB_CONTROL_OPT_END) {
+				if (sb_control_option(ch, optarg) < 0)
+					return 2;
+				break;
+			}
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {

@@ -8,6 +8,10 @@ extern const sb_service sb_svc_crm;
 extern const sb_service sb_svc_logging;
 extern const sb_service sb_svc_kms;
 extern const sb_service sb_svc_storage;
+extern const sb_service sb_svc_compute;
+extern const sb_service sb_svc_metadata;
+extern const sb_service sb_svc_monitoring;
+extern const sb_service sb_svc_confidential;
 
 const sb_service *const sb_services[] = {
 	&sb_svc_core,
@@ -17,6 +21,10 @@ const sb_service *const sb_services[] = {
 	&sb_svc_logging,
 	&sb_svc_kms,
 	&sb_svc_storage,
+	&sb_svc_compute,
+	&sb_svc_metadata,
+	&sb_svc_monitoring,
+	&sb_svc_confidential,
 };
 
 const size_t sb_nservices = sizeof sb_services / sizeof *sb_services;
