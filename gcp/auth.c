@@ -326,11 +326,42 @@ static int pick_sandbox(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t e
 	return 0;
 }
 
+static int use_metadata(gcp_auth *a, const gcp_auth_opts *o)
+{
+	const char *mh = getenv("GCE_METADATA_HOST");
+	a->kind = AK_METADATA;
+	a->metadata_url = o->metadata_url ? st_xstrdup(o->metadata_url)
+		: st_xasprintf("http://%s/computeMetadata/v1", mh && *mh ? mh : "metadata.google.internal");
+	snprintf(a->desc, sizeof a->desc, "metadata server (%.200s)", a->metadata_url);
+	return 0;
+}
+
+static int use_gcloud(gcp_auth *a, const char *gc)
+{
+	a->kind = AK_GCLOUD;
+	a->gcloud = st_xstrdup(gc);
+	snprintf(a->desc, sizeof a->desc, "gcloud auth print-access-token");
+	return 0;
+}
+
 static int pick_source(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t errlen)
 {
+	const char *gc = o->gcloud ? o->gcloud : getenv("SEALTRAIN_GCLOUD");
+	if (!gc || !*gc)
+		gc = "gcloud";
+	if (o->only && strcmp(o->only, "metadata") == 0)
+		return use_metadata(a, o);
+	if (o->only && strcmp(o->only, "gcloud") == 0) {
+		if (on_path(gc))
+			return use_gcloud(a, gc);
+		snprintf(err, errlen, "credentials source gcloud: '%s' not found on PATH", gc);
+		return -1;
+	}
 	if (o->token_file)
 		return load_token_file(a, o->token_file, err, errlen);
-	const char *gac = o->credentials_file ? o->credentials_file : getenv("GOOGLE_APPLICATION_CREDENTIALS");
+	/* A sandbox never gets the operator's real credentials unless asked for explicitly. */
+	const char *gac = o->credentials_file ? o->credentials_file
+		: o->sandbox_url ? NULL : getenv("GOOGLE_APPLICATION_CREDENTIALS");
 	if (gac && *gac)
 		return load_credentials_file(a, gac, err, errlen);
 	if (o->sandbox_url)
@@ -343,22 +374,10 @@ static int pick_source(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t er
 	}
 	free(adc);
 	const char *mh = getenv("GCE_METADATA_HOST");
-	if (o->metadata_url || (!o->no_metadata && ((mh && *mh) || on_gce()))) {
-		a->kind = AK_METADATA;
-		a->metadata_url = o->metadata_url ? st_xstrdup(o->metadata_url)
-			: st_xasprintf("http://%s/computeMetadata/v1", mh && *mh ? mh : "metadata.google.internal");
-		snprintf(a->desc, sizeof a->desc, "metadata server (%.200s)", a->metadata_url);
-		return 0;
-	}
-	const char *gc = o->gcloud ? o->gcloud : getenv("SEALTRAIN_GCLOUD");
-	if (!gc || !*gc)
-		gc = "gcloud";
-	if (!o->no_gcloud && on_path(gc)) {
-		a->kind = AK_GCLOUD;
-		a->gcloud = st_xstrdup(gc);
-		snprintf(a->desc, sizeof a->desc, "gcloud auth print-access-token");
-		return 0;
-	}
+	if (!o->no_metadata && ((mh && *mh) || on_gce()))
+		return use_metadata(a, o);
+	if (!o->no_gcloud && on_path(gc))
+		return use_gcloud(a, gc);
 	snprintf(err, errlen, "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS, run "
 		 "'gcloud auth application-default login', or use --sandbox-url");
 	return -1;

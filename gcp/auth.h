@@ -18,6 +18,7 @@ typedef struct gcp_auth_opts {
 	const char *project;          /* sandbox mode: where the service account lives */
 	const char *state_dir;        /* sandbox key file directory; default $XDG_STATE_HOME/sealtrain */
 	const char *gcloud;           /* gcloud command; default $SEALTRAIN_GCLOUD or "gcloud" */
+	const char *only;             /* NULL: ADC order; "metadata" or "gcloud": that source only */
 	bool no_adc_file;             /* skip gcloud's ADC file (tests) */
 	bool no_metadata;             /* never consider the metadata server (tests) */
 	bool no_gcloud;               /* never run gcloud (tests) */

@@ -215,3 +215,14 @@ char *gcp_resolve_path(const gcp_endpoints *ep, const char *in, char *err, size_
 	free(path);
 	return url;
 }
+
+int gcp_api_of_url(const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? strchr(p + 3, '/') : url;
+	if (!p)
+		return -1;
+	while (*p == '/')
+		p++;
+	return api_of_path(p);
+}

@@ -36,6 +36,9 @@ char *gcp_url(const gcp_endpoints *ep, enum gcp_api api, const char *region, con
  * NULL with a reason when the API cannot be told. */
 char *gcp_resolve_path(const gcp_endpoints *ep, const char *url_or_path, char *err, size_t errlen);
 
+/* Which API a URL's path belongs to (by the same rules as gcp_resolve_path), or -1. */
+int gcp_api_of_url(const char *url);
+
 /* https anywhere; http only to loopback (and, for the metadata server, its own
  * link-local names). */
 bool gcp_url_allowed(const char *url, bool metadata, char *why, size_t whylen);

@@ -657,10 +657,11 @@ static void finish_http(xfer *x)
 	}
 	char perr[160] = "";
 	json_t *j = NULL;
-	if (!(x->flags & GCP_RAW_BODY) && r.body_len)
+	bool two = x->http >= 200 && x->http < 300;
+	/* Error bodies are parsed even for raw requests: they carry the google.rpc Status. */
+	if ((!(x->flags & GCP_RAW_BODY) || !two) && r.body_len)
 		j = stj_parse(r.body, r.body_len, ctx->opts.max_response, perr, sizeof perr);
 	r.json = j;
-	bool two = x->http >= 200 && x->http < 300;
 	if (two && (x->flags & GCP_RAW_BODY || !r.body_len || j)) {
 		r.ok = true;
 	} else if (two) {

@@ -10,6 +10,7 @@
 #include "common/str.h"
 #include "config/cmd_config.h"
 #include "config/globals.h"
+#include "gcp/cmd_api.h"
 
 struct cmd {
 	const char *name;
@@ -19,6 +20,7 @@ struct cmd {
 
 /* One line per subcommand; keep it sorted by name. */
 static const struct cmd cmds[] = {
+	{"api", gcp_cmd_api, "[-X METHOD] URL_OR_PATH [--data JSON|@FILE] [--paginate] [--wait]: one API request"},
 	{"config", st_cmd_config, "check [FILE]: print the effective configuration or its errors"},
 };
 

@@ -1,0 +1,330 @@
+/* `sealtrain api [-X METHOD] URL_OR_PATH [--data JSON|@file] [--paginate] [--wait]`
+ *
+ * Same auth, retries, requestId and LRO handling as the modules; the JSON answer on
+ * stdout, the google.rpc error on stderr. Exit: 0 ok, 1 the request failed, 2 usage or
+ * config error, 3 no usable credentials. */
+#include "gcp/cmd_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomicfile.h"
+#include "common/codec.h"
+#include "common/json.h"
+#include "common/str.h"
+#include "gcp/auth.h"
+#include "gcp/cfg.h"
+#include "gcp/gcp.h"
+#include "gcp/internal.h"
+#include "gcp/lro.h"
+
+typedef struct api_args {
+	const char *method;
+	const char *target;
+	const char *data;
+	bool paginate, wait;
+} api_args;
+
+typedef struct run {
+	gcp_ctx *ctx;
+	gcp_endpoints ep;
+	bool done;
+	bool wait;
+	int rc;
+	char *url;
+	char *project;
+} run;
+
+static void usage(FILE *f)
+{
+	fputs("usage: sealtrain api [-X METHOD] URL_OR_PATH [--data JSON|@FILE] [--paginate] [--wait]\n"
+	      "  URL_OR_PATH  a full URL, or a path resolved against the API's endpoint, e.g.\n"
+	      "               compute/v1/projects/P/zones/Z/instances, storage/v1/b/B/o,\n"
+	      "               or HOST/PATH such as cloudkms.googleapis.com/v1/projects/P/...\n"
+	      "  -X METHOD    GET (default; POST when --data is given), POST, PUT, PATCH, DELETE\n"
+	      "  --data JSON  request body, or @FILE to read it from a file\n"
+	      "  --paginate   follow nextPageToken and merge every page\n"
+	      "  --wait       when the answer is a long-running operation, wait until it is done\n", f);
+}
+
+static int parse_args(int argc, char **argv, api_args *a)
+{
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		if ((!strcmp(s, "-X") || !strcmp(s, "--method")) && i + 1 < argc)
+			a->method = argv[++i];
+		else if (!strcmp(s, "--data") && i + 1 < argc)
+			a->data = argv[++i];
+		else if (!strcmp(s, "--paginate"))
+			a->paginate = true;
+		else if (!strcmp(s, "--wait"))
+			a->wait = true;
+		else if (!strcmp(s, "-h") || !strcmp(s, "--help"))
+			return 1;
+		else if (s[0] == '-' && s[1]) {
+			char c[64];
+			st_sanitize_text(c, sizeof c, s);
+			fprintf(stderr, "sealtrain api: unknown or incomplete option %s\n", c);
+			return -1;
+		} else if (!a->target)
+			a->target = s;
+		else {
+			fprintf(stderr, "sealtrain api: more than one URL or path given\n");
+			return -1;
+		}
+	}
+	if (!a->target) {
+		fprintf(stderr, "sealtrain api: missing URL_OR_PATH\n");
+		return -1;
+	}
+	if (!a->method)
+		a->method = a->data ? "POST" : "GET";
+	return 0;
+}
+
+/* The body: inline JSON or @file, checked to be JSON before anything is sent. */
+static char *load_body(const char *data, int *rc)
+{
+	char err[300];
+	size_t len;
+	char *text = data[0] == '@' ? st_read_file(data + 1, 64u << 20, &len, err, sizeof err) : st_xstrdup(data);
+	if (!text) {
+		fprintf(stderr, "sealtrain api: --data: %s\n", err);
+		*rc = ST_EXIT_USAGE;
+		return NULL;
+	}
+	len = strlen(text);
+	json_t *j = stj_parse(text, len, 64u << 20, err, sizeof err);
+	if (!j) {
+		fprintf(stderr, "sealtrain api: --data%s%s is not JSON: %s\n", data[0] == '@' ? " " : "",
+			data[0] == '@' ? data + 1 : "", err);
+		free(text);
+		*rc = ST_EXIT_USAGE;
+		return NULL;
+	}
+	json_decref(j);
+	return text;
+}
+
+static void print_json(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+	}
+	free(s);
+}
+
+static void print_error(run *r, const gcp_resp *resp)
+{
+	char line[1200];
+	gcp_error_format(&resp->err, line, sizeof line);
+	fprintf(stderr, "sealtrain api: %s%s%s%s\n", line, resp->err.where[0] ? " [" : "", resp->err.where,
+		resp->err.where[0] ? "]" : "");
+	json_t *env = json_is_object(stj_get(resp->json, "error")) ? json_incref(resp->json) : gcp_error_to_json(&resp->err);
+	char *s = json_dumps(env, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s)
+		fprintf(stderr, "%s\n", s);
+	free(s);
+	json_decref(env);
+	/* A token that could not be had is an auth problem, not a failed request. */
+	bool auth = resp->err.code == 16 && resp->http == 0;
+	r->rc = auth ? ST_EXIT_AUTH : ST_EXIT_FAIL;
+}
+
+static void finish(run *r, const gcp_resp *resp)
+{
+	if (resp->ok) {
+		if (resp->json)
+			print_json(resp->json);
+		else if (resp->body_len)
+			fwrite(resp->body, 1, resp->body_len, stdout);
+		r->rc = ST_EXIT_OK;
+	} else {
+		print_error(r, resp);
+	}
+	r->done = true;
+}
+
+static void on_final(gcp_ctx *ctx, const gcp_resp *resp, void *user)
+{
+	(void)ctx;
+	finish(user, resp);
+}
+
+static void lro_progress(void *user, const json_t *op)
+{
+	(void)user;
+	const char *st = stj_str(op, "status");
+	if (st)
+		fprintf(stderr, "sealtrain api: operation %s\n", st);
+}
+
+/* "projects/P/" in a URL or self link. */
+static char *project_of(const char *s)
+{
+	const char *p = s ? strstr(s, "/projects/") : NULL;
+	if (!p)
+		return NULL;
+	p += strlen("/projects/");
+	size_t n = strcspn(p, "/?:");
+	return n ? st_xstrndup(p, n) : NULL;
+}
+
+static bool start_wait(run *r, const gcp_resp *resp)
+{
+	gcp_error e;
+	const json_t *j = resp->json;
+	const char *kind = stj_str(j, "kind");
+	if (kind && strcmp(kind, "compute#operation") == 0) {
+		char *proj = project_of(stj_str(j, "selfLink"));
+		if (!proj)
+			proj = project_of(r->url);
+		int rc = gcp_lro_compute(r->ctx, &r->ep, proj ? proj : (r->project ? r->project : ""), j, NULL,
+					 lro_progress, on_final, r, &e);
+		free(proj);
+		if (rc == 0)
+			return true;
+	} else if (stj_str(j, "name") && json_object_get(j, "done") != NULL) {
+		int api = gcp_api_of_url(r->url);
+		if (strstr(stj_str(j, "name"), "/locations/") && api != GCP_API_SERVICEUSAGE)
+			api = GCP_API_AIPLATFORM;
+		if (api < 0)
+			api = GCP_API_SERVICEUSAGE;
+		if (gcp_lro_google(r->ctx, &r->ep, (enum gcp_api)api, j, NULL, NULL, on_final, r, &e) == 0)
+			return true;
+	} else {
+		return false;
+	}
+	gcp_resp bad = *resp;
+	bad.ok = false;
+	bad.err = e;
+	print_error(r, &bad);
+	r->done = true;
+	return true;
+}
+
+/* The first answer came back raw (it may be text: serial output, object media);
+ * JSON after all is parsed here so that it prints as JSON and --wait can read it. */
+static void on_first(gcp_ctx *ctx, const gcp_resp *resp, void *user)
+{
+	run *r = user;
+	char perr[100];
+	(void)ctx;
+	gcp_resp copy = *resp;
+	json_t *j = NULL;
+	if (resp->ok && !resp->json && resp->body_len)
+		j = stj_parse(resp->body, resp->body_len, 64u << 20, perr, sizeof perr);
+	if (j)
+		copy.json = j;
+	if (copy.ok && r->wait && json_is_object(copy.json) && start_wait(r, &copy)) {
+		json_decref(j);
+		return;
+	}
+	finish(r, &copy);
+	json_decref(j);
+}
+
+static bool is_compute_mutation(const char *url, const char *method)
+{
+	return strstr(url, "/compute/v1/") && strcmp(method, "GET") != 0 && !strstr(url, "requestId=");
+}
+
+static int send_it(run *r, const api_args *a, const char *body)
+{
+	gcp_error e;
+	if (is_compute_mutation(r->url, a->method)) {
+		char id[37];
+		st_uuid4(id);
+		char *u = st_xasprintf("%s%crequestId=%s", r->url, strchr(r->url, '?') ? '&' : '?', id);
+		free(r->url);
+		r->url = u;
+	}
+	if (a->paginate) {
+		gcp_rq *rq = st_xcalloc(1, sizeof *rq);
+		rq->method = st_xstrdup(a->method);
+		rq->url = st_xstrdup(r->url);
+		if (body) {
+			char perr[100];
+			rq->body = stj_parse(body, strlen(body), 64u << 20, perr, sizeof perr);
+		}
+		return gcp_page_all(r->ctx, rq, 0, NULL, on_final, r, &e) == 0 ? 0 : (fprintf(stderr, "sealtrain api: %s\n", e.message), -1);
+	}
+	gcp_req q;
+	memset(&q, 0, sizeof q);
+	q.method = a->method;
+	q.url = r->url;
+	q.body = body;
+	q.flags = GCP_RAW_BODY;
+	if (gcp_send(r->ctx, &q, on_first, r, &e) != 0) {
+		fprintf(stderr, "sealtrain api: %s\n", e.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* Raw answers that are JSON after all are printed as JSON. */
+int gcp_cmd_api(const struct st_globals *g, int argc, char **argv)
+{
+	api_args a;
+	int prc = parse_args(argc, argv, &a);
+	if (prc != 0) {
+		usage(prc > 0 ? stdout : stderr);
+		return prc > 0 ? ST_EXIT_OK : ST_EXIT_USAGE;
+	}
+	st_config *c = NULL;
+	if (st_globals_config(g, &c) != ST_EXIT_OK)
+		return ST_EXIT_USAGE;
+	int rc = ST_EXIT_USAGE;
+	char err[400];
+	char *body = NULL;
+	run r;
+	memset(&r, 0, sizeof r);
+	gcp_auth_opts ao;
+	if (a.data && !(body = load_body(a.data, &rc))) {
+		st_config_free(c);
+		return rc;
+	}
+	if (gcp_from_config(c, g->sandbox_url, &r.ep, &ao, err, sizeof err) != 0) {
+		fprintf(stderr, "sealtrain api: %s\n", err);
+		goto out_cfg;
+	}
+	r.url = gcp_resolve_path(&r.ep, a.target, err, sizeof err);
+	if (!r.url) {
+		fprintf(stderr, "sealtrain api: %s\n", err);
+		goto out_ep;
+	}
+	gcp_auth *auth = gcp_auth_new(&ao, err, sizeof err);
+	if (!auth) {
+		fprintf(stderr, "sealtrain api: %s\n", err);
+		rc = ST_EXIT_AUTH;
+		goto out_ep;
+	}
+	r.ctx = gcp_new(NULL, auth);
+	r.wait = a.wait;
+	r.project = c->project ? st_xstrdup(c->project) : NULL;
+	r.rc = ST_EXIT_FAIL;
+	if (send_it(&r, &a, body) == 0) {
+		gcp_loop_run_until(r.ctx, &r.done, 0);
+		rc = r.done ? r.rc : ST_EXIT_FAIL;
+	} else {
+		rc = ST_EXIT_USAGE;
+	}
+	gcp_free(r.ctx);
+	free(r.project);
+out_ep:
+	free(r.url);
+	gcp_endpoints_free(&r.ep);
+out_cfg:
+	if (body) {
+		memset(body, 0, strlen(body));
+		free(body);
+	}
+	st_config_free(c);
+	if (fflush(stdout) != 0 && rc == ST_EXIT_OK)
+		rc = ST_EXIT_FAIL;
+	return rc;
+}
