@@ -32,11 +32,16 @@ tests_unit_test_sb_compute_jwt_LDADD = $(SB_CONTROL_TEST_LDADD)
 # Integration tests against the real binary.
 SB_CONTROL_ITESTS = \
 	tests/integration/test_sb_compute
-check_PROGRAMS += $(SB_CONTROL_ITESTS)
-TESTS += $(SB_CONTROL_ITESTS)
 SB_CONTROL_ITEST_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)
 SB_CONTROL_ITEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIBS)
 tests_integration_test_sb_compute_SOURCES = tests/integration/test_sb_compute.c \
 	tests/integration/test_sb_compute_util.h
 tests_integration_test_sb_compute_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_compute_LDADD = $(SB_CONTROL_ITEST_LDADD)
+SB_CONTROL_ITESTS += tests/integration/test_sb_guest
+tests_integration_test_sb_guest_SOURCES = tests/integration/test_sb_guest.c \
+	tests/integration/test_sb_compute_util.h
+tests_integration_test_sb_guest_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
+tests_integration_test_sb_guest_LDADD = $(SB_CONTROL_ITEST_LDADD)
+check_PROGRAMS += $(SB_CONTROL_ITESTS)
+TESTS += $(SB_CONTROL_ITESTS)

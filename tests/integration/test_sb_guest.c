@@ -1,0 +1,281 @@
+/* Guest runner and metadata server against the real sandbox: a startup script's
+ * output on serial port 1 and in Logging, the script reaching the metadata server,
+ * stop killing the script's process group, the time limit, and restart persistence
+ * (a RUNNING VM stays RUNNING; its script is not run twice). */
+#include "tests/integration/test_sb_compute_util.h"
+
+#include "common/atomicfile.h"
+
+#include <errno.h>
+#include <signal.h>
+
+static const char *const fast[] = {"--time-scale", "20", NULL};
+static const char *const short_limit[] = {"--time-scale", "20", "--guest-timeout", "1", NULL};
+
+static int setup(void **state)
+{
+	st_sandbox *sb = calloc(1, sizeof(*sb));
+
+	ct_start(sb, NULL, fast);
+	*state = sb;
+	return 0;
+}
+
+static int setup_limit(void **state)
+{
+	st_sandbox *sb = calloc(1, sizeof(*sb));
+
+	ct_start(sb, NULL, short_limit);
+	*state = sb;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	st_sandbox *sb = *state;
+
+	st_sandbox_stop(sb, SIGTERM, false);
+	free(sb);
+	return 0;
+}
+
+/* Creates an e2-small VM with a startup script and waits until it runs; returns
+ * the instance id (caller frees). */
+static char *vm_with_script(st_sandbox *sb, const char *name, const char *script)
+{
+	json_t *body = json_pack("{s:s, s:s, s:{s:[{s:s, s:s}]}, s:[{s:s, s:[s]}]}", "name", name,
+				 "machineType", "e2-small", "metadata", "items", "key",
+				 "startup-script", "value", script, "serviceAccounts", "email",
+				 "runner@p1.iam.gserviceaccount.com", "scopes",
+				 "https://www.googleapis.com/auth/cloud-platform");
+	char *txt = stj_dump(body), *path = st_xasprintf(CZ "/instances/%s", name), *id;
+	json_t *op = ct_op(sb, "POST", CZ "/instances", txt);
+	st_http_resp r;
+
+	assert_null(stj_get(op, "error"));
+	ct_call(sb, "GET", path, NULL, 200, &r);
+	assert_string_equal(ct_str(&r, "status"), "RUNNING");
+	id = st_xstrdup(ct_str(&r, "id"));
+	st_http_free(&r);
+	json_decref(op);
+	json_decref(body);
+	free(txt);
+	free(path);
+	return id;
+}
+
+static void t_script_output_on_serial(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id, *want;
+	st_http_resp r;
+	json_t *q;
+
+	id = vm_with_script(sb, "vm-s", "echo hello from guest\n"
+			    "H='Metadata-Flavor: Google'\n"
+			    "echo id=$(curl -s -H \"$H\" http://$GCE_METADATA_HOST/computeMetadata/v1/instance/id)\n"
+			    "echo zone=$(curl -s -H \"$H\" http://$GCE_METADATA_HOST/computeMetadata/v1/instance/zone)\n"
+			    "echo tokens=$(curl -s -H \"$H\" http://$GCE_METADATA_HOST/computeMetadata/v1/"
+			    "instance/service-accounts/default/token | grep -c '\"token_type\":\"Bearer\"')\n"
+			    "echo env=$(env | wc -l)\n"
+			    "echo to stderr >&2\n");
+	ct_serial_until(sb, "vm-s", "startup-script exit status 0", 5000);
+	want = st_xasprintf("startup-script: id=%s", id);
+	ct_serial_until(sb, "vm-s", want, 0);
+	ct_serial_until(sb, "vm-s", "startup-script: hello from guest", 0);
+	ct_serial_until(sb, "vm-s", "/zones/us-central1-a", 0);
+	ct_serial_until(sb, "vm-s", "startup-script: tokens=1", 0);
+	ct_serial_until(sb, "vm-s", "startup-script: to stderr", 0);
+	/* A clean environment: only what the runner sets (plus what sh itself adds). */
+	ct_serial_until(sb, "vm-s", "startup-script: env=", 0);
+	/* The same lines reach Logging. */
+	q = json_pack("{s:[s], s:s}", "resourceNames", "projects/p1", "filter", "");
+	json_object_set_new(q, "filter", json_sprintf("logName=\"projects/p1/logs/"
+		"serialconsole.googleapis.com%%2Fserial_port_1_output\""));
+	{
+		char *body = stj_dump(q);
+
+		ct_call(sb, "POST", "/v2/entries:list", body, 200, &r);
+		assert_non_null(strstr(r.body, "hello from guest"));
+		st_http_free(&r);
+		free(body);
+	}
+	json_decref(q);
+	free(want);
+	free(id);
+}
+
+static void t_stop_kills_process_group(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id, *path, *txt, err[64];
+	size_t len;
+	long pid;
+	int i;
+
+	id = vm_with_script(sb, "vm-k", "sleep 300 &\necho $! > \"$HOME/sleep.pid\"\n"
+			    "echo started\nwait\n");
+	ct_serial_until(sb, "vm-k", "startup-script: started", 5000);
+	path = st_xasprintf("%s/compute/%s/guest/sleep.pid", sb->state, id);
+	txt = NULL;
+	for (i = 0; i < 50 && !txt; i++) {
+		txt = st_read_file(path, 4096, &len, err, sizeof(err));
+		if (!txt)
+			ct_sleep_ms(50);
+	}
+	assert_non_null(txt);
+	pid = strtol(txt, NULL, 10);
+	assert_true(pid > 1);
+	assert_int_equal(kill((pid_t)pid, 0), 0);
+	json_decref(ct_op(sb, "POST", CZ "/instances/vm-k/stop", NULL));
+	ct_serial_until(sb, "vm-k", "startup-script killed: the instance is stopping", 0);
+	for (i = 0; i < 40 && kill((pid_t)pid, 0) == 0; i++)
+		ct_sleep_ms(50);
+	assert_int_equal(kill((pid_t)pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	free(txt);
+	free(path);
+	free(id);
+}
+
+static void t_time_limit(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = vm_with_script(sb, "vm-t", "echo sleeping\nsleep 30\necho not reached\n");
+
+	ct_serial_until(sb, "vm-t", "killed after the 1 s time limit", 5000);
+	free(id);
+}
+
+static void t_metadata_server(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = vm_with_script(sb, "vm-m", "true\n"), *p, hdr[96];
+	const char *mf[] = {"Metadata-Flavor: Google", NULL, NULL};
+	const char *none[] = {NULL};
+	st_http_resp r;
+
+	/* Without Metadata-Flavor: refused. */
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/id", NULL, 0, NULL, "",
+				 none, &r), 0);
+	assert_int_equal(r.status, 403);
+	st_http_free(&r);
+	/* One VM running: it is the one asked about. */
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/id", NULL, 0, NULL, "",
+				 mf, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, id);
+	st_http_free(&r);
+	p = st_xasprintf("/sandbox-metadata/%s/computeMetadata/v1/instance/name", id);
+	assert_int_equal(st_http(sb, "GET", p, NULL, 0, NULL, "", mf, &r), 0);
+	assert_string_equal(r.body, "vm-m");
+	st_http_free(&r);
+	free(p);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/attributes/startup-script",
+				 NULL, 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "true\n");
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/attributes/nope", NULL, 0,
+				 NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 404);
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/project/project-id", NULL, 0,
+				 NULL, "", mf, &r), 0);
+	assert_string_equal(r.body, "p1");
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/service-accounts/default/"
+				 "identity", NULL, 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 400);
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/service-accounts/other@x/"
+				 "token", NULL, 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 404);
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/service-accounts/default/"
+				 "email", NULL, 0, NULL, "", mf, &r), 0);
+	assert_string_equal(r.body, "runner@p1.iam.gserviceaccount.com");
+	st_http_free(&r);
+	/* Two VMs running: an unnamed request is ambiguous; the header resolves it. */
+	free(vm_with_script(sb, "vm-m2", "true\n"));
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/id", NULL, 0, NULL, "",
+				 mf, &r), 0);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "X-Sandbox-Instance"));
+	st_http_free(&r);
+	snprintf(hdr, sizeof(hdr), "X-Sandbox-Instance: %s", id);
+	mf[1] = hdr;
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/name", NULL, 0, NULL, "",
+				 mf, &r), 0);
+	assert_string_equal(r.body, "vm-m");
+	st_http_free(&r);
+	mf[1] = "X-Sandbox-Instance: 42";
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/name", NULL, 0, NULL, "",
+				 mf, &r), 0);
+	assert_int_equal(r.status, 404);
+	st_http_free(&r);
+	free(id);
+}
+
+static int count_lines(const char *path)
+{
+	char err[64];
+	size_t len;
+	char *t = st_read_file(path, 4096, &len, err, sizeof(err)), *p;
+	int n = 0;
+
+	for (p = t; p && *p; p++)
+		n += *p == '\n';
+	free(t);
+	return n;
+}
+
+static void t_restart_keeps_vm_running(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = vm_with_script(sb, "vm-r", "echo run >> \"$HOME/runs\"\necho script-ran\n");
+	char *runs = st_xasprintf("%s/compute/%s/guest/runs", sb->state, id);
+	char *state_dir = st_xstrdup(sb->state);
+
+	ct_serial_until(sb, "vm-r", "startup-script exit status 0", 5000);
+	assert_int_equal(count_lines(runs), 1);
+	assert_int_equal(st_sandbox_stop(sb, SIGTERM, true), 0);
+	free(sb->state);
+	free(sb->log);
+	assert_int_equal(st_sandbox_start(sb, state_dir, fast), 0);
+	sb->own_state = true;
+	ct_until(sb, CZ "/instances/vm-r", "status", "RUNNING", 0);
+	ct_sleep_ms(1000); /* 20 sandbox seconds: time for a wrong re-run to show */
+	assert_int_equal(count_lines(runs), 1);
+	ct_serial_until(sb, "vm-r", "startup-script: script-ran", 0);
+	/* A kill -9 as well: state is intact and the script still is not re-run. */
+	st_sandbox_stop(sb, SIGKILL, true);
+	free(sb->state);
+	free(sb->log);
+	assert_int_equal(st_sandbox_start(sb, state_dir, fast), 0);
+	sb->own_state = true;
+	ct_until(sb, CZ "/instances/vm-r", "status", "RUNNING", 0);
+	ct_sleep_ms(500);
+	assert_int_equal(count_lines(runs), 1);
+	/* A reset is a new boot: the script runs again, once. */
+	json_decref(ct_op(sb, "POST", CZ "/instances/vm-r/reset", NULL));
+	for (int i = 0; i < 50 && count_lines(runs) < 2; i++)
+		ct_sleep_ms(100);
+	assert_int_equal(count_lines(runs), 2);
+	free(state_dir);
+	free(runs);
+	free(id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(t_script_output_on_serial, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_stop_kills_process_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_time_limit, setup_limit, teardown),
+		cmocka_unit_test_setup_teardown(t_metadata_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_restart_keeps_vm_running, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
