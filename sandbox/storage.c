@@ -69,11 +69,21 @@ bool gcs_check_object_name(sb_call *c, const char *name)
 	return why == NULL;
 }
 
+/* Bucket paths carry no project: the bucket says which project to audit and to
+ * check for the Storage API being enabled. */
 json_t *gcs_bucket_load(sb_server *s, sb_call *c, const char *bucket)
 {
 	json_t *b = bucket ? sb_get(s, "gcs.bucket", bucket) : NULL;
-	if (!b)
+	if (!b) {
 		sb_reply_error(c, 404, "NOT_FOUND", "notFound", "The specified bucket does not exist.");
+		return NULL;
+	}
+	const char *project = json_string_value(json_object_get(b, "_project"));
+	sb_audit_project(c, project);
+	if (sb_require_service(c, project) < 0) {
+		json_decref(b);
+		return NULL;
+	}
 	return b;
 }
 

@@ -1,0 +1,124 @@
+/* Helpers shared by the KMS and Storage integration tests: a sandbox with every API
+ * on in project "p1", JSON calls with status checks, and the KMS set-up most tests
+ * need (a key ring, a key, grants). */
+#ifndef TEST_SB_KMS_UTIL_H
+#define TEST_SB_KMS_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/str.h"
+#include "common/timeutil.h"
+#include "tests/support/stenable.h"
+#include "tests/support/sthttp.h"
+#include "tests/support/sttest.h"
+
+#define KT_PROJECT "p1"
+#define KT_LOC "/v1/projects/p1/locations/us-central1"
+#define KT_RING KT_LOC "/keyRings/ring1"
+#define KT_KEY KT_RING "/cryptoKeys/key1"
+#define KT_KEYNAME "projects/p1/locations/us-central1/keyRings/ring1/cryptoKeys/key1"
+#define KT_OPERATOR "user:operator@sandbox.local"
+#define KT_ED "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+
+/* One JSON request; asserts transport success and the wanted status. */
+static inline void kt_call(const st_sandbox *sb, const char *method, const char *path,
+			   const char *body, long want, st_http_resp *r)
+{
+	memset(r, 0, sizeof *r);
+	assert_int_equal(st_http_json(sb, method, path, body, r), 0);
+	if (r->status != want)
+		fprintf(stderr, "%s %s: got %ld, want %ld: %.300s\n", method, path, r->status,
+			want, r->body ? r->body : "");
+	assert_int_equal(r->status, want);
+}
+
+/* Same, for calls whose answer is not needed. */
+static inline void kt_do(const st_sandbox *sb, const char *method, const char *path,
+			 const char *body, long want)
+{
+	st_http_resp r;
+	kt_call(sb, method, path, body, want, &r);
+	st_http_free(&r);
+}
+
+/* Asserts a google.rpc error envelope with code, status and a message containing needle. */
+static inline void kt_error(const st_http_resp *r, long code, const char *status,
+			    const char *needle)
+{
+	json_t *e = json_object_get(r->json, "error");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), code);
+	assert_string_equal(json_string_value(json_object_get(e, "status")), status);
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	assert_non_null(msg);
+	if (needle && !strstr(msg, needle))
+		fail_msg("error message '%s' lacks '%s'", msg, needle);
+}
+
+static inline const char *kt_str(const st_http_resp *r, const char *path)
+{
+	json_t *v = r->json;
+	char *p = st_xstrdup(path), *save = NULL;
+	for (char *k = strtok_r(p, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(k)) : json_object_get(v, k);
+	free(p);
+	return json_string_value(v);
+}
+
+static inline void kt_start(st_sandbox *sb, const char *state, const char *const *extra)
+{
+	assert_int_equal(st_sandbox_start(sb, state, extra), 0);
+	assert_int_equal(st_sandbox_enable_all(sb, KT_PROJECT), 0);
+}
+
+/* Key ring ring1 and ENCRYPT_DECRYPT key key1 (one version). */
+static inline void kt_make_key(const st_sandbox *sb)
+{
+	kt_do(sb, "POST", KT_LOC "/keyRings?keyRingId=ring1", "{}", 200);
+	kt_do(sb, "POST", KT_RING "/cryptoKeys?cryptoKeyId=key1", "{\"purpose\":\"ENCRYPT_DECRYPT\"}",
+	      200);
+}
+
+/* Replaces the key's policy with one binding of role to the given members (a JSON
+ * list body such as "\"user:a\",\"serviceAccount:b\""), using the current etag. */
+static inline void kt_grant(const st_sandbox *sb, const char *key_path, const char *role,
+			    const char *members)
+{
+	st_http_resp r;
+	char *p = st_xasprintf("%s:getIamPolicy", key_path);
+	kt_call(sb, "GET", p, NULL, 200, &r);
+	char *body = st_xasprintf("{\"policy\":{\"etag\":\"%s\",\"bindings\":[{\"role\":\"%s\","
+				  "\"members\":[%s]}]}}", kt_str(&r, "etag"), role, members);
+	st_http_free(&r);
+	free(p);
+	p = st_xasprintf("%s:setIamPolicy", key_path);
+	kt_do(sb, "POST", p, body, 200);
+	free(p);
+	free(body);
+}
+
+/* Polls GET path until the string at field equals want or timeout_ms passes. */
+static inline bool kt_wait_field(const st_sandbox *sb, const char *path, const char *field,
+				 const char *want, int timeout_ms)
+{
+	for (int64_t end = st_mono_ms() + timeout_ms; st_mono_ms() < end; usleep(100000)) {
+		st_http_resp r;
+		kt_call(sb, "GET", path, NULL, 200, &r);
+		const char *v = kt_str(&r, field);
+		bool ok = v && !strcmp(v, want);
+		st_http_free(&r);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+#endif
