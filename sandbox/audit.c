@@ -57,11 +57,14 @@ static void caller_ip(sb_call *c, char *buf, size_t size)
 			  (socklen_t)size);
 }
 
-/* NULL: Admin Activity (always written); else the Data Access log type. */
+/* NULL: Admin Activity (always written); else the Data Access log type. A read is a
+ * GET, or a POST flagged SB_ADMIN_READ (getIamPolicy, entries:list): with
+ * SB_DATA_ACCESS as well, such a POST is a DATA_READ. */
 static const char *log_type(const sb_call *c)
 {
 	const sb_route *r = c->route->r;
-	bool read = strcmp(c->method, "GET") == 0;
+	bool read = strcmp(c->method, "GET") == 0 || strcmp(c->method, "HEAD") == 0 ||
+		    (r->flags & SB_ADMIN_READ);
 	if (r->flags & SB_DATA_ACCESS)
 		return read ? "DATA_READ" : "DATA_WRITE";
 	if ((r->flags & SB_ADMIN_READ) || read)

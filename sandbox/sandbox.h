@@ -30,7 +30,8 @@ enum sb_route_flags {
 	SB_NO_AUTH = 1 << 1,       /* /token, JWKS, discovery, health */
 	SB_NO_SERVICE_CHECK = 1 << 2, /* reachable before the API is enabled (serviceusage) */
 	SB_DATA_ACCESS = 1 << 3,   /* audited only when DATA_READ/DATA_WRITE is on (auditConfigs) */
-	SB_ADMIN_READ = 1 << 4,    /* audited only when ADMIN_READ is on */
+	SB_ADMIN_READ = 1 << 4,    /* audited only when ADMIN_READ is on (a POST that reads;
+				    * with SB_DATA_ACCESS: a DATA_READ) */
 	SB_STREAM_BODY = 1 << 5,   /* body spooled to a temp file (uploads, up to 5 GiB) */
 	SB_METADATA = 1 << 6,      /* metadata server: needs Metadata-Flavor: Google, no bearer */
 };
