@@ -22,6 +22,7 @@
 #include "common/str.h"
 #include "common/timeutil.h"
 #include "gcp/internal.h"
+#include "gcp/rq.h"
 
 #define SCOPE "https://www.googleapis.com/auth/cloud-platform"
 #define GOOGLE_TOKEN_URI "https://oauth2.googleapis.com/token"
@@ -52,7 +53,8 @@ struct gcp_auth {
 	st_buf child_out;
 	/* sandbox minting */
 	char *sandbox_url, *project, *key_path;
-	bool reminted;
+	bool reminted, tried_enable;
+	char *enable_op;
 	gcp_ctx *ctx;
 };
 
@@ -456,6 +458,7 @@ void gcp_auth_free(gcp_auth *a)
 	free(a->sandbox_url);
 	free(a->project);
 	free(a->key_path);
+	free(a->enable_op);
 	free(a);
 }
 
@@ -742,6 +745,23 @@ static void sandbox_send(gcp_auth *a, const char *url, const char *body, gcp_don
 	}
 }
 
+static void sandbox_get(gcp_auth *a, const char *url, gcp_done_fn done)
+{
+	static const char *const hdrs[] = { SANDBOX_BOOTSTRAP, NULL };
+	gcp_req r;
+	gcp_error e;
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = url;
+	r.headers = hdrs;
+	r.flags = GCP_NO_AUTH;
+	r.owner = a;
+	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
+		failf(a, "sandbox key minting", &e);
+		settle(a);
+	}
+}
+
 static int save_key(gcp_auth *a, const unsigned char *key, size_t len, char *err, size_t errlen)
 {
 	char *dir = st_xstrdup(a->key_path);
@@ -791,12 +811,76 @@ static void on_sandbox_key(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	fetch_sa(a);
 }
 
+static void sandbox_get(gcp_auth *a, const char *url, gcp_done_fn done);
+
+static void on_enable_poll(gcp_ctx *ctx, const gcp_resp *r, void *user);
+
+static void enable_poll_timer(gcp_ctx *ctx, void *user, bool cancelled)
+{
+	gcp_auth *a = user;
+	(void)ctx;
+	if (cancelled || !a->enable_op)
+		return;
+	char *path = gcp_name_path("/v1/", a->enable_op, NULL);
+	char *url = path ? st_xasprintf("%s%s", a->sandbox_url, path) : NULL;
+	free(path);
+	if (!url) {
+		gcp_error e;
+		gcp_error_set(&e, 0, 16, NULL, "sandbox: enabling IAM returned a bad operation name");
+		set_failure(a, &e);
+		settle(a);
+		return;
+	}
+	sandbox_get(a, url, on_enable_poll);
+	free(url);
+}
+
+/* The sandbox's IAM API must be on before it can mint our account: turn it on,
+ * as an operator would, and wait for that operation. */
+static void on_enable_poll(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	gcp_auth *a = user;
+	if (r->cancelled)
+		return;
+	if (!r->ok) {
+		failf(a, "sandbox: enabling iam.googleapis.com", &r->err);
+		settle(a);
+		return;
+	}
+	if (!stj_bool(r->json, "done", false)) {
+		const char *name = stj_str(r->json, "name");
+		if (name && (!a->enable_op || strcmp(name, a->enable_op) != 0)) {
+			free(a->enable_op);
+			a->enable_op = st_xstrdup(name);
+		}
+		if (!a->enable_op) {
+			gcp_error e;
+			gcp_error_set(&e, 0, 16, NULL, "sandbox: enabling IAM returned no operation name");
+			set_failure(a, &e);
+			settle(a);
+			return;
+		}
+		gcp__timer_add(ctx, 200, a, enable_poll_timer, a);
+		return;
+	}
+	fetch_sandbox(a);
+}
+
 static void on_sandbox_account(gcp_ctx *ctx, const gcp_resp *r, void *user)
 {
 	gcp_auth *a = user;
 	(void)ctx;
 	if (r->cancelled)
 		return;
+	if (r->http == 403 && strcmp(r->err.reason, "SERVICE_DISABLED") == 0 && !a->tried_enable) {
+		a->tried_enable = true;
+		char *pesc = st_url_escape(a->project);
+		char *url = st_xasprintf("%s/v1/projects/%s/services/iam.googleapis.com:enable", a->sandbox_url, pesc);
+		sandbox_send(a, url, "{}", on_enable_poll);
+		free(pesc);
+		free(url);
+		return;
+	}
 	if (!r->ok && r->http != 409) {
 		failf(a, "sandbox serviceAccounts.create", &r->err);
 		settle(a);

@@ -188,7 +188,9 @@ static bool start_wait(run *r, const gcp_resp *resp)
 		free(proj);
 		if (rc == 0)
 			return true;
-	} else if (stj_str(j, "name") && json_object_get(j, "done") != NULL) {
+	} else if (stj_str(j, "name") && (json_object_get(j, "done") || st_starts_with(stj_str(j, "name"), "operations/") ||
+					 strstr(stj_str(j, "name"), "/operations/"))) {
+		/* proto3 JSON leaves "done" out while it is false. */
 		int api = gcp_api_of_url(r->url);
 		if (strstr(stj_str(j, "name"), "/locations/") && api != GCP_API_SERVICEUSAGE)
 			api = GCP_API_AIPLATFORM;

@@ -175,7 +175,10 @@ static void g_poll(lro *l);
 
 static void g_timer(gcp_ctx *ctx, void *user, bool cancelled)
 {
-	ce_timer(ctx, user, cancelled);
+	if (cancelled)
+		ce_timer(ctx, user, true);
+	else
+		g_poll(user);
 }
 
 static void g_step(lro *l, const gcp_resp *r, json_t *op)
