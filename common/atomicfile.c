@@ -131,6 +131,10 @@ char *st_read_file(const char *path, size_t max, size_t *len, char *err, size_t 
 
 int st_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
 {
+	if (!*path) {
+		snprintf(err, errlen, "empty directory path");
+		return -1;
+	}
 	char *p = st_xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		char c = *s;

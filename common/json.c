@@ -1,5 +1,6 @@
 #include "common/json.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -104,7 +105,8 @@ bool stj_int64(const json_t *root, const char *path, int64_t *out)
 		return true;
 	}
 	const char *s = json_string_value(v);
-	if (!s || !*s)
+	/* strtoll would also take leading spaces and a '+': Google sends neither. */
+	if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
 		return false;
 	char *end;
 	errno = 0;

@@ -40,26 +40,81 @@ static char *mask_run(char *p)
 	return p;
 }
 
+/* Masks a JSON string's contents up to its closing quote, escapes included; a
+ * secret may contain spaces (a PEM header does), so only the quote ends it. */
+static char *mask_json_string(char *p)
+{
+	while (*p && *p != '"') {
+		if (*p == '\\' && p[1])
+			*p++ = '*';
+		*p++ = '*';
+	}
+	return p;
+}
+
+static char *skip_space(char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+/* "key" : "value" with any spacing, as compact and pretty-printed JSON both write it. */
+static void redact_json_key(char *s, const char *key)
+{
+	char *p = s;
+	while ((p = strstr(p, key)) != NULL) {
+		char *q = skip_space(p + strlen(key));
+		if (*q != ':') {
+			p = q;
+			continue;
+		}
+		q = skip_space(q + 1);
+		p = *q == '"' ? mask_json_string(q + 1) : q;
+	}
+}
+
+/* Replaces each PEM block whose label ends in "PRIVATE KEY" (a key cut off before
+ * its END line: everything after BEGIN); certificates are public and stay. */
+static void redact_pem(char *s)
+{
+	static const char mask[] = "[private key redacted]";
+	const size_t ml = sizeof mask - 1;
+	char *p = s;
+	while ((p = strstr(p, "-----BEGIN ")) != NULL) {
+		char *label_end = strstr(p + 11, "-----");
+		if (!label_end)
+			return;
+		if (label_end - (p + 11) < 11 || memcmp(label_end - 11, "PRIVATE KEY", 11) != 0) {
+			p = label_end + 5;
+			continue;
+		}
+		char *end = strstr(label_end + 5, "-----END ");
+		char *tail = end ? strstr(end + 9, "-----") : NULL;
+		char *rest = tail ? tail + 5 : p + strlen(p);
+		/* The block is at least "-----BEGIN PRIVATE KEY-----", longer than the mask. */
+		memmove(p + ml, rest, strlen(rest) + 1);
+		memcpy(p, mask, ml);
+		p += ml;
+	}
+}
+
 void st_log_redact(char *s)
 {
-	static const char *const marks[] = {
-		"Bearer ", "\"access_token\":\"", "\"access_token\": \"", "\"refresh_token\":\"",
-		"\"id_token\":\"", "assertion=", "refresh_token=", "client_secret=",
-		"\"private_key\":\"", "\"privateKeyData\":\"", "\"client_secret\":\"",
+	static const char *const json_keys[] = {
+		"\"access_token\"", "\"refresh_token\"", "\"id_token\"", "\"client_secret\"",
+		"\"private_key\"", "\"privateKeyData\"",
 	};
+	static const char *const marks[] = {
+		"Bearer ", "assertion=", "access_token=", "refresh_token=", "client_secret=", "id_token=",
+	};
+	redact_pem(s);
+	for (size_t i = 0; i < sizeof json_keys / sizeof *json_keys; i++)
+		redact_json_key(s, json_keys[i]);
 	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
 		char *p = s;
 		while ((p = strstr(p, marks[i])) != NULL)
 			p = mask_run(p + strlen(marks[i]));
-	}
-	char *pem;
-	while ((pem = strstr(s, "-----BEGIN")) && strstr(pem, "PRIVATE KEY-----")) {
-		char *end = strstr(pem, "-----END");
-		char *tail = end ? strstr(end + 8, "-----") : NULL;
-		const char *mask = "[private key redacted]";
-		size_t keep = tail ? strlen(tail + 5) : 0;
-		memmove(pem + strlen(mask), tail ? tail + 5 : pem + strlen(pem), keep + 1);
-		memcpy(pem, mask, strlen(mask));
 	}
 }
 

@@ -269,7 +269,11 @@ char *st_url_escape(const char *s)
 	st_buf b;
 	st_buf_init(&b);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		/* ASCII ranges, not isalnum(): a console that set a single-byte locale
+		 * would otherwise leave bytes such as 0xE9 unescaped. */
+		bool unreserved = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+				  (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+		if (unreserved) {
 			st_buf_append(&b, p, 1);
 		} else {
 			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,14 @@ static int expect(const char **p, char c)
 	return 0;
 }
 
+/* timegm() would quietly turn February 30 into March 2. */
+static int days_in_month(int y, int mo)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
 int st_rfc3339_parse(const char *s, int64_t *unix_ms)
 {
 	const char *p = s;
@@ -65,7 +74,7 @@ int st_rfc3339_parse(const char *s, int64_t *unix_ms)
 	    digits(&p, 2, &d) || expect(&p, 'T') || digits(&p, 2, &h) || expect(&p, ':') ||
 	    digits(&p, 2, &mi) || expect(&p, ':') || digits(&p, 2, &se))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
 		return -1;
 	if (*p == '.') {
 		p++;

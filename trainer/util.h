@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void *rf_xmalloc(size_t n);
 void *rf_xcalloc(size_t n, size_t size);
 void *rf_xrealloc(void *p, size_t n);
@@ -20,4 +24,7 @@ unsigned rf_ncpu(void);
 /* Runs fn(arg, lo, hi) over [0, n) split into up to `threads` contiguous pieces. */
 void rf_parallel(uint64_t n, unsigned threads, void (*fn)(void *arg, uint64_t lo, uint64_t hi), void *arg);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
