@@ -69,7 +69,9 @@ int kms_key_rotation(sb_call *c, const json_t *body, json_t *key, bool rot_mask,
 	} else if (next_mask) {
 		json_object_del(key, "nextRotationTime");
 	}
-	if (json_object_get(key, "rotationPeriod") && !json_object_get(key, "nextRotationTime")) {
+	/* checked on create (both fields) and once after a whole patch (neither) */
+	if (rot_mask == next_mask && json_object_get(key, "rotationPeriod") &&
+	    !json_object_get(key, "nextRotationTime")) {
 		sb_reply_invalid(c, "rotationPeriod requires nextRotationTime to be set as well.");
 		return -1;
 	}
