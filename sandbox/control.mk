@@ -43,5 +43,15 @@ tests_integration_test_sb_guest_SOURCES = tests/integration/test_sb_guest.c \
 	tests/integration/test_sb_compute_util.h
 tests_integration_test_sb_guest_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_guest_LDADD = $(SB_CONTROL_ITEST_LDADD)
+SB_CONTROL_ITESTS += tests/integration/test_sb_attest
+tests_integration_test_sb_attest_SOURCES = tests/integration/test_sb_attest.c \
+	tests/integration/test_sb_compute_util.h
+tests_integration_test_sb_attest_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
+tests_integration_test_sb_attest_LDADD = $(SB_CONTROL_ITEST_LDADD)
+SB_CONTROL_ITESTS += tests/integration/test_sb_monitoring
+tests_integration_test_sb_monitoring_SOURCES = tests/integration/test_sb_monitoring.c \
+	tests/integration/test_sb_compute_util.h
+tests_integration_test_sb_monitoring_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
+tests_integration_test_sb_monitoring_LDADD = $(SB_CONTROL_ITEST_LDADD)
 check_PROGRAMS += $(SB_CONTROL_ITESTS)
 TESTS += $(SB_CONTROL_ITESTS)

@@ -1,0 +1,302 @@
+/* Confidential Computing attestation against the real sandbox: challenge, then
+ * verifyAttestation with the VM's identity token; the returned JWT is verified here
+ * with OpenSSL against the key the issuer publishes (discovery -> JWKS), and its
+ * claims checked the way the console will. Also Shielded VM integrity log entries. */
+#include "tests/integration/test_sb_compute_util.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <signal.h>
+
+#include "common/codec.h"
+
+static const char *const fast[] = {"--time-scale", "20", NULL};
+static const char *const mf[] = {"Metadata-Flavor: Google", NULL};
+
+static int setup(void **state)
+{
+	st_sandbox *sb = calloc(1, sizeof(*sb));
+
+	ct_start(sb, NULL, fast);
+	*state = sb;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	st_sandbox *sb = *state;
+
+	st_sandbox_stop(sb, SIGTERM, false);
+	free(sb);
+	return 0;
+}
+
+static char *make_vm(st_sandbox *sb, const char *name, const char *props)
+{
+	char *body = st_xasprintf("{\"name\":\"%s\",%s,\"serviceAccounts\":[{\"email\":"
+				  "\"runner@p1.iam.gserviceaccount.com\"}],\"scheduling\":"
+				  "{\"onHostMaintenance\":\"TERMINATE\"}}", name, props);
+	char *path = st_xasprintf(CZ "/instances/%s", name), *id;
+	json_t *op = ct_op(sb, "POST", CZ "/instances", body);
+	st_http_resp r;
+
+	assert_null(stj_get(op, "error"));
+	ct_call(sb, "GET", path, NULL, 200, &r);
+	id = st_xstrdup(ct_str(&r, "id"));
+	st_http_free(&r);
+	json_decref(op);
+	free(body);
+	free(path);
+	return id;
+}
+
+static char *identity_token(st_sandbox *sb, const char *id)
+{
+	char *p = st_xasprintf("/sandbox-metadata/%s/computeMetadata/v1/instance/service-accounts/"
+			       "default/identity?audience=https://confidentialcomputing&format=full", id);
+	st_http_resp r;
+	char *tok;
+
+	assert_int_equal(st_http(sb, "GET", p, NULL, 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 200);
+	tok = st_xstrdup(r.body);
+	st_http_free(&r);
+	free(p);
+	return tok;
+}
+
+static char *new_challenge(st_sandbox *sb)
+{
+	st_http_resp r;
+	char *name;
+
+	ct_call(sb, "POST", "/v1/projects/p1/locations/us-central1/challenges", "{}", 200, &r);
+	assert_false(stj_bool(r.json, "used", true));
+	assert_non_null(ct_str(&r, "expireTime"));
+	assert_non_null(ct_str(&r, "tpmNonce"));
+	name = st_xstrdup(ct_str(&r, "name"));
+	assert_true(st_starts_with(name, "projects/p1/locations/us-central1/challenges/"));
+	st_http_free(&r);
+	return name;
+}
+
+static void verify(st_sandbox *sb, const char *challenge, const char *body, long want,
+		   st_http_resp *r)
+{
+	char *p = st_xasprintf("/v1/%s:verifyAttestation", challenge);
+
+	ct_call(sb, "POST", p, body, want, r);
+	free(p);
+}
+
+static json_t *b64_json(const char *s, size_t n)
+{
+	size_t len;
+	unsigned char *raw = st_base64_decode(s, n, &len);
+	json_error_t je;
+	json_t *v;
+
+	assert_non_null(raw);
+	v = json_loadb((const char *)raw, len, 0, &je);
+	free(raw);
+	assert_non_null(v);
+	return v;
+}
+
+static EVP_PKEY *jwk_key(const json_t *jwk)
+{
+	const char *n64 = stj_str(jwk, "n"), *e64 = stj_str(jwk, "e");
+	size_t nl, el;
+	unsigned char *n = st_base64_decode(n64, strlen(n64), &nl);
+	unsigned char *e = st_base64_decode(e64, strlen(e64), &el);
+	BIGNUM *bn = BN_bin2bn(n, (int)nl, NULL), *be = BN_bin2bn(e, (int)el, NULL);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL;
+
+	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn);
+	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be);
+	params = OSSL_PARAM_BLD_to_param(bld);
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(bn);
+	BN_free(be);
+	free(n);
+	free(e);
+	return pk;
+}
+
+/* Verifies tok's RS256 signature with the issuer's published key; returns claims. */
+static json_t *verify_jwt(st_sandbox *sb, const char *tok)
+{
+	const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
+	json_t *hdr = b64_json(tok, (size_t)(d1 - tok)), *claims, *jwk = NULL, *k;
+	st_http_resp disc, keys;
+	size_t i, sl;
+	unsigned char *sig;
+	EVP_PKEY *pk;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	assert_string_equal(stj_str(hdr, "alg"), "RS256");
+	assert_int_equal(st_http(sb, "GET", "/.well-known/openid-configuration", NULL, 0, NULL, "",
+				 NULL, &disc), 0);
+	assert_int_equal(disc.status, 200);
+	assert_string_equal(stj_str(disc.json, "issuer"), sb->url);
+	assert_int_equal(st_http(sb, "GET", stj_str(disc.json, "jwks_uri"), NULL, 0, NULL, "", NULL,
+				 &keys), 0);
+	assert_int_equal(keys.status, 200);
+	json_array_foreach(stj_get(keys.json, "keys"), i, k)
+		if (strcmp(stj_str(k, "kid"), stj_str(hdr, "kid")) == 0)
+			jwk = k;
+	assert_non_null(jwk);
+	pk = jwk_key(jwk);
+	sig = st_base64_decode(d2 + 1, strlen(d2 + 1), &sl);
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk), 1);
+	assert_int_equal(EVP_DigestVerify(md, sig, sl, (const unsigned char *)tok,
+					  (size_t)(d2 - tok)), 1);
+	claims = b64_json(d1 + 1, (size_t)(d2 - d1 - 1));
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	free(sig);
+	json_decref(hdr);
+	st_http_free(&disc);
+	st_http_free(&keys);
+	return claims;
+}
+
+static char *attest_body(const char *idtok, const char *extra)
+{
+	return st_xasprintf("{\"gcpCredentials\":{\"serviceAccountIdTokens\":[\"%s\"]},"
+			    "\"tpmAttestation\":{\"quotes\":[]},\"tokenOptions\":{\"audience\":"
+			    "\"sealtrain-console\",\"nonce\":[\"0123456789abcdef\"],\"tokenType\":"
+			    "\"TOKEN_TYPE_OIDC\"}%s}", idtok, extra);
+}
+
+static void t_tdx_token_verifies(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = make_vm(sb, "cvm", "\"machineType\":\"a3-highgpu-1g\",\"confidentialInstanceConfig\""
+			   ":{\"confidentialInstanceType\":\"TDX\"},\"shieldedInstanceConfig\":"
+			   "{\"enableSecureBoot\":true}");
+	char *idtok = identity_token(sb, id), *ch = new_challenge(sb), *body = attest_body(idtok, "");
+	st_http_resp r;
+	json_t *cl;
+	int64_t exp;
+
+	verify(sb, ch, body, 200, &r);
+	cl = verify_jwt(sb, ct_str(&r, "oidcClaimsToken"));
+	assert_string_equal(stj_str(cl, "iss"), sb->url);
+	assert_string_equal(stj_str(cl, "aud"), "sealtrain-console");
+	assert_string_equal(stj_str(cl, "eat_nonce"), "0123456789abcdef");
+	assert_string_equal(stj_str(cl, "hwmodel"), "INTEL_TDX");
+	assert_true(stj_bool(cl, "secboot", false));
+	assert_string_equal(stj_str(cl, "submods.gce.instance_id"), id);
+	assert_string_equal(stj_str(cl, "submods.gce.zone"), "us-central1-a");
+	assert_string_equal(stj_str(cl, "submods.gce.project_id"), "p1");
+	assert_string_equal(stj_str(cl, "submods.gce.instance_name"), "cvm");
+	assert_true(stj_bool(cl, "sandbox_simulated_evidence", false));
+	assert_true(stj_int64(cl, "exp", &exp) && exp > (int64_t)time(NULL));
+	json_decref(cl);
+	st_http_free(&r);
+	/* The challenge is used up. */
+	verify(sb, ch, body, 400, &r);
+	ct_error(&r, 400, "FAILED_PRECONDITION", "already used");
+	st_http_free(&r);
+	free(body);
+	free(ch);
+	free(idtok);
+	free(id);
+}
+
+static void t_snp_and_refusals(void **state)
+{
+	st_sandbox *sb = *state;
+	char *snp = make_vm(sb, "snp", "\"machineType\":\"n2d-standard-2\",\"minCpuPlatform\":"
+			    "\"AMD Milan\",\"confidentialInstanceConfig\":{\"confidentialInstanceType\""
+			    ":\"SEV_SNP\"}");
+	char *plain = make_vm(sb, "plain", "\"machineType\":\"e2-small\"");
+	char *tok = identity_token(sb, snp), *ptok = identity_token(sb, plain);
+	char *ch = new_challenge(sb), *body;
+	st_http_resp r;
+	json_t *cl;
+
+	body = st_xasprintf("{\"gcpCredentials\":{\"serviceAccountIdTokens\":[\"%s\"]}}", tok);
+	verify(sb, ch, body, 400, &r);
+	ct_error(&r, 400, "INVALID_ARGUMENT", "tpmAttestation");
+	st_http_free(&r);
+	free(body);
+	verify(sb, ch, "{\"tpmAttestation\":{}}", 400, &r);
+	ct_error(&r, 400, "INVALID_ARGUMENT", "serviceAccountIdTokens");
+	st_http_free(&r);
+	body = attest_body("not.a.token", "");
+	verify(sb, ch, body, 400, &r);
+	st_http_free(&r);
+	free(body);
+	body = st_xasprintf("{\"gcpCredentials\":{\"serviceAccountIdTokens\":[\"%s\"]},"
+			    "\"tpmAttestation\":{},\"tokenOptions\":{\"nonce\":[\"short\"]}}", tok);
+	verify(sb, ch, body, 400, &r);
+	ct_error(&r, 400, "INVALID_ARGUMENT", "nonce");
+	st_http_free(&r);
+	free(body);
+	/* Not a Confidential VM. */
+	body = attest_body(ptok, "");
+	verify(sb, ch, body, 400, &r);
+	ct_error(&r, 400, "FAILED_PRECONDITION", "not a Confidential VM");
+	st_http_free(&r);
+	free(body);
+	/* Failures did not use the challenge up: SEV-SNP works with it. */
+	body = attest_body(tok, "");
+	verify(sb, ch, body, 200, &r);
+	cl = verify_jwt(sb, ct_str(&r, "oidcClaimsToken"));
+	assert_string_equal(stj_str(cl, "hwmodel"), "AMD_SEV_SNP");
+	assert_false(stj_bool(cl, "secboot", true));
+	json_decref(cl);
+	st_http_free(&r);
+	verify(sb, "projects/p1/locations/us-central1/challenges/nope", body, 404, &r);
+	st_http_free(&r);
+	free(body);
+	free(ch);
+	free(tok);
+	free(ptok);
+	free(snp);
+	free(plain);
+}
+
+static void t_integrity_log(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = make_vm(sb, "shielded", "\"machineType\":\"e2-small\"");
+	json_t *q = json_pack("{s:[s]}", "resourceNames", "projects/p1");
+	char *body;
+	st_http_resp r;
+
+	json_object_set_new(q, "filter", json_sprintf("logName=\"projects/p1/logs/compute."
+		"googleapis.com%%2Fshielded_vm_integrity\""));
+	body = stj_dump(q);
+	ct_call(sb, "POST", "/v2/entries:list", body, 200, &r);
+	assert_non_null(strstr(r.body, "earlyBootReportEvent"));
+	assert_non_null(strstr(r.body, "lateBootReportEvent"));
+	assert_non_null(strstr(r.body, "\"policyEvaluationPassed\":true"));
+	assert_non_null(strstr(r.body, id));
+	st_http_free(&r);
+	free(body);
+	json_decref(q);
+	free(id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(t_tdx_token_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_snp_and_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_integrity_log, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
