@@ -31,7 +31,8 @@ tests_unit_test_sb_storage_lifecycle_SOURCES = tests/unit/test_sb_storage_lifecy
 tests_unit_test_sb_storage_lifecycle_LDADD = $(SB_DATA_TEST_LDADD)
 
 # Integration tests: each starts the real sealtrain-sandbox on loopback.
-SB_DATA_IT = tests/integration/test_sb_kms tests/integration/test_sb_kms_time
+SB_DATA_IT = tests/integration/test_sb_kms tests/integration/test_sb_kms_time \
+	tests/integration/test_sb_storage
 check_PROGRAMS += $(SB_DATA_IT)
 TESTS += $(SB_DATA_IT)
 tests_integration_test_sb_kms_SOURCES = tests/integration/test_sb_kms.c \
@@ -42,3 +43,7 @@ tests_integration_test_sb_kms_time_SOURCES = tests/integration/test_sb_kms_time.
 	tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_kms_time_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
 tests_integration_test_sb_kms_time_LDADD = $(SB_DATA_IT_LDADD)
+tests_integration_test_sb_storage_SOURCES = tests/integration/test_sb_storage.c \
+	tests/integration/test_sb_kms_util.h
+tests_integration_test_sb_storage_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
+tests_integration_test_sb_storage_LDADD = $(SB_DATA_IT_LDADD)

@@ -122,3 +122,93 @@ static inline bool kt_wait_field(const st_sandbox *sb, const char *path, const c
 }
 
 #endif
+
+/* ------------------------------------------------------------------ Storage */
+
+#ifndef KT_STORAGE_HELPERS
+#define KT_STORAGE_HELPERS
+
+#include <openssl/evp.h>
+
+#include "common/codec.h"
+
+/* The project's Cloud Storage service agent as an IAM member. Caller frees. */
+static inline char *kt_agent_member(const st_sandbox *sb)
+{
+	st_http_resp r;
+	kt_call(sb, "GET", "/storage/v1/projects/p1/serviceAccount", NULL, 200, &r);
+	char *m = st_xasprintf("serviceAccount:%s", kt_str(&r, "email_address"));
+	st_http_free(&r);
+	return m;
+}
+
+/* key1 with the operator and the storage agent holding encrypter/decrypter, and a
+ * bucket (versioning on) whose default key it is. */
+static inline void kt_cmek_bucket(const st_sandbox *sb, const char *bucket)
+{
+	kt_make_key(sb);
+	char *agent = kt_agent_member(sb);
+	char *members = st_xasprintf("\"%s\",\"%s\"", KT_OPERATOR, agent);
+	kt_grant(sb, KT_KEY, KT_ED, members);
+	char *body = st_xasprintf("{\"name\":\"%s\",\"location\":\"us-central1\","
+				  "\"versioning\":{\"enabled\":true},"
+				  "\"encryption\":{\"defaultKmsKeyName\":\"%s\"}}", bucket, KT_KEYNAME);
+	kt_do(sb, "POST", "/storage/v1/b?project=p1", body, 200);
+	free(body);
+	free(members);
+	free(agent);
+}
+
+/* uploadType=media of len bytes; returns the response (caller frees). */
+static inline void kt_upload(const st_sandbox *sb, const char *bucket, const char *name_esc,
+			     const void *data, size_t len, long want, st_http_resp *r)
+{
+	char *p = st_xasprintf("/upload/storage/v1/b/%s/o?uploadType=media&name=%s", bucket,
+			       name_esc);
+	memset(r, 0, sizeof *r);
+	assert_int_equal(st_http(sb, "POST", p, data, len, "application/octet-stream", NULL, NULL,
+				 r), 0);
+	if (r->status != want)
+		fprintf(stderr, "upload %s: got %ld, want %ld: %.300s\n", name_esc, r->status, want,
+			r->body ? r->body : "");
+	assert_int_equal(r->status, want);
+	free(p);
+}
+
+/* GET of object media; returns the response (caller frees). */
+static inline void kt_download(const st_sandbox *sb, const char *bucket, const char *name_esc,
+			       const char *const *headers, long want, st_http_resp *r)
+{
+	char *p = st_xasprintf("/storage/v1/b/%s/o/%s?alt=media", bucket, name_esc);
+	memset(r, 0, sizeof *r);
+	assert_int_equal(st_http(sb, "GET", p, NULL, 0, NULL, NULL, headers, r), 0);
+	if (r->status != want)
+		fprintf(stderr, "download %s: got %ld, want %ld: %.300s\n", name_esc, r->status,
+			want, r->body ? r->body : "");
+	assert_int_equal(r->status, want);
+	free(p);
+}
+
+/* Cloud Storage's crc32c and md5Hash of data. */
+static inline void kt_hashes(const void *data, size_t len, char crc[9], char **md5)
+{
+	unsigned char d[16];
+	unsigned int n = 0;
+	st_crc32c_b64(st_crc32c(0, data, len), crc);
+	EVP_Digest(data, len, d, &n, EVP_md5(), NULL);
+	*md5 = st_base64_encode(d, 16);
+}
+
+/* Deterministic test bytes. */
+static inline unsigned char *kt_bytes(size_t len, unsigned seed)
+{
+	unsigned char *b = st_xmalloc(len + 1);
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		b[i] = (unsigned char)x;
+	}
+	return b;
+}
+
+#endif
