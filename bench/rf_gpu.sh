@@ -24,7 +24,7 @@ run() { # name data device
 		"$(echo "$done_line" | sed 's/.*"accuracy":\([^,]*\).*/\1/')" \
 		"$(echo "$done_line" | sed 's/.*"fit_seconds":\([^,]*\).*/\1/')" \
 		"$(field parse_seconds "$out/metrics.json")" \
-		"$(echo "$t1 - $t0" | bc)" \
+		"$(awk "BEGIN {print $t1 - $t0}")" \
 		"$(echo "$done_line" | sed 's/.*"nodes":\([^,]*\).*/\1/')" \
 		"$(echo "$done_line" | sed 's/.*"max_depth":\([^,]*\).*/\1/')" \
 		"$(echo "$done_line" | sed 's/.*"model_sha256":"\([0-9a-f]\{12\}\).*/\1/')"

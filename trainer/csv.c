@@ -326,9 +326,13 @@ static void *parse_range(void *arg)
 	return NULL;
 }
 
+/* The file stays mapped until its digest is taken, so hashing can overlap training. */
 struct hash_job {
-	const char *data;
+	void *map;
 	uint64_t size;
+	pthread_t th;
+	int running;
+	int cancel;            /* set when the load failed: the digest is not needed */
 	uint8_t out[32];
 };
 
@@ -336,10 +340,40 @@ static void *hash_file(void *arg)
 {
 	struct hash_job *h = arg;
 	struct rf_sha256 s;
+	const uint8_t *p = h->map;
 	rf_sha256_init(&s);
-	rf_sha256_update(&s, h->data, h->size);
+	for (uint64_t off = 0; off < h->size && !__atomic_load_n(&h->cancel, __ATOMIC_RELAXED);
+	     off += 1u << 20)
+		rf_sha256_update(&s, p + off, h->size - off < (1u << 20) ? h->size - off : (1u << 20));
 	rf_sha256_final(&s, h->out);
 	return NULL;
+}
+
+static void hash_start(struct rf_csv *c, void *map, uint64_t size)
+{
+	struct hash_job *h = rf_xcalloc(1, sizeof(*h));
+	h->map = map;
+	h->size = size;
+	h->running = !pthread_create(&h->th, NULL, hash_file, h);
+	if (!h->running)
+		hash_file(h);
+	c->hash = h;
+}
+
+static void hash_finish(struct rf_csv *c)
+{
+	struct hash_job *h = c->hash;
+	if (h && h->running) {
+		pthread_join(h->th, NULL);
+		h->running = 0;
+	}
+}
+
+void rf_csv_sha256(struct rf_csv *c, uint8_t out[32])
+{
+	struct hash_job *h = c->hash;
+	hash_finish(c);
+	memcpy(out, h->out, 32);
 }
 
 static int find_col(char **names, uint32_t n, const char *name)
@@ -573,21 +607,14 @@ int rf_csv_load(const char *path, const struct rf_csv_opts *o, struct rf_csv *ou
 		return rf_err(err, "%s: cannot map: %s", path, strerror(errno));
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	struct ctx c = { .path = path, .data = map, .size = (uint64_t)st.st_size, .o = o };
-	struct hash_job hj = { .data = map, .size = c.size };
-	pthread_t ht;
-	int threaded = !pthread_create(&ht, NULL, hash_file, &hj);
+	hash_start(out, map, c.size);
 	int rc = load_mapped(&c, out, err);
-	if (threaded)
-		pthread_join(ht, NULL);
-	else
-		hash_file(&hj);
-	memcpy(out->sha256, hj.out, 32);
 	out->file_size = c.size;
 	free(c.x);
 	free(c.label);
 	ctx_free(&c);
-	munmap(map, (size_t)st.st_size);
 	if (rc) {
+		__atomic_store_n(&((struct hash_job *)out->hash)->cancel, 1, __ATOMIC_RELAXED);
 		rf_csv_free(out);
 		return -1;
 	}
@@ -596,6 +623,12 @@ int rf_csv_load(const char *path, const struct rf_csv_opts *o, struct rf_csv *ou
 
 void rf_csv_free(struct rf_csv *c)
 {
+	if (c->hash) {
+		struct hash_job *h = c->hash;
+		hash_finish(c);
+		munmap(h->map, (size_t)h->size);
+		free(h);
+	}
 	if (c->names)
 		for (uint32_t i = 0; i < c->nfeat; i++)
 			free(c->names[i]);

@@ -26,12 +26,14 @@ struct rf_csv {
 	uint64_t skipped;         /* bad rows dropped under skip_bad_rows */
 	char first_skip[RF_ERRLEN]; /* the first of them, for the report */
 	uint64_t file_size;
-	uint8_t sha256[32];       /* of the file's bytes */
+	void *hash;               /* the file's SHA-256, computed by a thread while we work */
 };
 
 /* 0 on success; otherwise err holds "FILE:LINE:COL: what" and nothing is allocated. */
 int rf_csv_load(const char *path, const struct rf_csv_opts *o, struct rf_csv *out, char *err);
 void rf_csv_free(struct rf_csv *c);
+/* SHA-256 of the file's bytes (waits for the hashing thread the first time). */
+void rf_csv_sha256(struct rf_csv *c, uint8_t out[32]);
 
 /* Parses one numeric token (spaces around it allowed). 0 ok, -1 not a number,
  * -2 not finite (NaN, infinity or out of float range). Exposed for tests. */

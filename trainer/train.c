@@ -1,6 +1,7 @@
 /* The train command: parse, split, bin, grow the forest, score it, write the three files. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,19 +247,56 @@ static int make_dirs(const char *dir, char *err)
 	return 0;
 }
 
-static int write_outputs(struct run *r, struct rf_report *rep)
+/* model.rf is written by a thread while the test set is scored: encoding and hashing a
+ * deep forest takes about as long as predicting with it. */
+struct model_job {
+	struct run *r;
+	char *path;
+	char sha[65];
+	uint64_t bytes;
+	int rc;
+	char err[RF_ERRLEN];
+	pthread_t th;
+	int threaded;
+};
+
+static void *write_model(void *arg)
+{
+	struct model_job *j = arg;
+	struct rf_model_meta meta = { j->r->data.names, j->r->classes };
+	j->rc = rf_model_write(j->path, &j->r->forest, &meta, j->sha, &j->bytes, j->err);
+	return NULL;
+}
+
+static int start_model(struct run *r, struct model_job *j)
 {
 	const char *dir = r->o->out ? r->o->out : ".";
 	if (make_dirs(dir, r->err))
 		return -1;
-	char *mp = join(dir, "model.rf"), *jp = join(dir, "model.json"), *xp = join(dir, "metrics.json");
-	struct rf_model_meta meta = { r->data.names, r->classes };
-	int rc = rf_model_write(mp, &r->forest, &meta, rep->model_sha, &rep->model_bytes, r->err);
-	if (!rc)
-		rc = rf_write_model_json(jp, rep, r->err);
+	j->r = r;
+	j->path = join(dir, "model.rf");
+	j->threaded = !pthread_create(&j->th, NULL, write_model, j);
+	if (!j->threaded)
+		write_model(j);
+	return 0;
+}
+
+static int finish_outputs(struct run *r, struct model_job *j, struct rf_report *rep)
+{
+	if (j->threaded)
+		pthread_join(j->th, NULL);
+	free(j->path);
+	if (j->rc) {
+		memcpy(r->err, j->err, RF_ERRLEN);
+		return -1;
+	}
+	memcpy(rep->model_sha, j->sha, 65);
+	rep->model_bytes = j->bytes;
+	const char *dir = r->o->out ? r->o->out : ".";
+	char *jp = join(dir, "model.json"), *xp = join(dir, "metrics.json");
+	int rc = rf_write_model_json(jp, rep, r->err);
 	if (!rc)
 		rc = rf_write_metrics_json(xp, rep, r->err);
-	free(mp);
 	free(jp);
 	free(xp);
 	return rc;
@@ -306,6 +344,9 @@ static int train(struct run *r)
 	if (rf_fit(r->be, &t, &r->bins, &r->p, workers, &r->forest, on_tree, NULL, r->err))
 		return -1;
 	rep.fit_s = rf_now() - t0;
+	struct model_job job = { 0 };
+	if (start_model(r, &job))
+		return -1;
 	uint64_t *conf = rf_xcalloc((size_t)r->nclass * r->nclass, sizeof(uint64_t));
 	rep.accuracy = score(r, conf, &rep.predict_s);
 	printf("Model accuracy: %.4f\n", rep.accuracy);
@@ -316,7 +357,9 @@ static int train(struct run *r)
 	rep.nclass = r->nclass;
 	rep.bins = &r->bins;
 	rep.p = &r->p;
-	rf_hex(r->data.sha256, 32, rep.data_sha);
+	uint8_t digest[32];
+	rf_csv_sha256(&r->data, digest);
+	rf_hex(digest, 32, rep.data_sha);
 	rep.nnodes = r->forest.nnodes;
 	rep.depth = r->forest.depth;
 	rep.device = device;
@@ -324,7 +367,7 @@ static int train(struct run *r)
 	rep.ntest = r->ntest;
 	rep.skipped = r->data.skipped;
 	rep.confusion = conf;
-	int rc = write_outputs(r, &rep);
+	int rc = finish_outputs(r, &job, &rep);
 	free(conf);
 	if (rc)
 		return -1;
