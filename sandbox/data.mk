@@ -32,7 +32,7 @@ tests_unit_test_sb_storage_lifecycle_LDADD = $(SB_DATA_TEST_LDADD)
 
 # Integration tests: each starts the real sealtrain-sandbox on loopback.
 SB_DATA_IT = tests/integration/test_sb_kms tests/integration/test_sb_kms_time \
-	tests/integration/test_sb_storage
+	tests/integration/test_sb_storage tests/integration/test_sb_storage_objects
 check_PROGRAMS += $(SB_DATA_IT)
 TESTS += $(SB_DATA_IT)
 tests_integration_test_sb_kms_SOURCES = tests/integration/test_sb_kms.c \
@@ -47,3 +47,7 @@ tests_integration_test_sb_storage_SOURCES = tests/integration/test_sb_storage.c 
 	tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_storage_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
 tests_integration_test_sb_storage_LDADD = $(SB_DATA_IT_LDADD)
+tests_integration_test_sb_storage_objects_SOURCES = tests/integration/test_sb_storage_objects.c \
+	tests/integration/test_sb_kms_util.h
+tests_integration_test_sb_storage_objects_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
+tests_integration_test_sb_storage_objects_LDADD = $(SB_DATA_IT_LDADD)
