@@ -101,6 +101,39 @@ static const char *check_claims(sb_server *s, json_t *claims, json_t *key)
 	return NULL;
 }
 
+/* The key that signed the assertion: by kid when the header has one, else (gtoken
+ * and other libraries send no kid) whichever key of the issuing account verifies. */
+static json_t *signing_key(sb_server *s, json_t *hdr, json_t *claims, const char *jwt,
+			   size_t signed_len, const char *sig)
+{
+	const char *kid = stj_str(hdr, "kid");
+	if (kid) {
+		json_t *key = sb_get(s, "sakey_kid", kid);
+		if (key && rs256_ok(stj_str(key, "publicKeyPem"), jwt, signed_len, sig))
+			return key;
+		json_decref(key);
+		return NULL;
+	}
+	json_t *sa = sb_iam_find_sa(s, "-", stj_str(claims, "iss"));
+	if (!sa)
+		return NULL;
+	char *prefix = st_xasprintf("%s/keys/", stj_str(sa, "name"));
+	json_t *keys = sb_list(s, "sakey", prefix);
+	json_t *found = NULL;
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k) {
+		if (!found && rs256_ok(stj_str(k, "publicKeyPem"), jwt, signed_len, sig))
+			found = json_pack("{s:s, s:s, s:s}", "name", stj_str(k, "name"), "email",
+					  stj_str(sa, "email"), "publicKeyPem",
+					  stj_str(k, "publicKeyPem"));
+	}
+	json_decref(keys);
+	json_decref(sa);
+	free(prefix);
+	return found;
+}
+
 static void grant_jwt(sb_server *s, sb_call *c, const char *jwt)
 {
 	const char *d1 = strchr(jwt, '.');
@@ -109,16 +142,13 @@ static void grant_jwt(sb_server *s, sb_call *c, const char *jwt)
 		return oauth_error(c, 400, "invalid_grant", "Invalid JWT: not three segments.");
 	json_t *hdr = jwt_part(jwt, (size_t)(d1 - jwt));
 	json_t *claims = jwt_part(d1 + 1, (size_t)(d2 - d1 - 1));
-	const char *kid = stj_str(hdr, "kid");
-	json_t *key = kid ? sb_get(s, "sakey_kid", kid) : NULL;
+	json_t *key = NULL;
 	const char *why = NULL;
 	if (!hdr || !claims)
 		why = "Invalid JWT: header or claims are not base64url JSON.";
 	else if (!stj_str(hdr, "alg") || strcmp(stj_str(hdr, "alg"), "RS256") != 0)
 		why = "Invalid JWT: alg must be RS256.";
-	else if (!key)
-		why = "Invalid JWT Signature.";
-	else if (!rs256_ok(stj_str(key, "publicKeyPem"), jwt, (size_t)(d2 - jwt), d2 + 1))
+	else if (!(key = signing_key(s, hdr, claims, jwt, (size_t)(d2 - jwt), d2 + 1)))
 		why = "Invalid JWT Signature.";
 	else
 		why = check_claims(s, claims, key);
