@@ -32,7 +32,8 @@ tests_unit_test_sb_storage_lifecycle_LDADD = $(SB_DATA_TEST_LDADD)
 
 # Integration tests: each starts the real sealtrain-sandbox on loopback.
 SB_DATA_IT = tests/integration/test_sb_kms tests/integration/test_sb_kms_time \
-	tests/integration/test_sb_storage tests/integration/test_sb_storage_objects
+	tests/integration/test_sb_storage tests/integration/test_sb_storage_objects \
+	tests/integration/test_sb_storage_cmek
 check_PROGRAMS += $(SB_DATA_IT)
 TESTS += $(SB_DATA_IT)
 tests_integration_test_sb_kms_SOURCES = tests/integration/test_sb_kms.c \
@@ -51,3 +52,7 @@ tests_integration_test_sb_storage_objects_SOURCES = tests/integration/test_sb_st
 	tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_storage_objects_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
 tests_integration_test_sb_storage_objects_LDADD = $(SB_DATA_IT_LDADD)
+tests_integration_test_sb_storage_cmek_SOURCES = tests/integration/test_sb_storage_cmek.c \
+	tests/integration/test_sb_kms_util.h
+tests_integration_test_sb_storage_cmek_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
+tests_integration_test_sb_storage_cmek_LDADD = $(SB_DATA_IT_LDADD)

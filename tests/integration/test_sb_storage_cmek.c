@@ -1,0 +1,208 @@
+/* Integration tests: Cloud Storage under customer-managed keys (reads fail while the
+ * key version is disabled or destroyed, or the agent lost its grant; rotation;
+ * data at rest is ciphertext; restarts; lifecycle transitions in scaled time). */
+#include "tests/integration/test_sb_kms_util.h"
+
+#include <dirent.h>
+#include <signal.h>
+
+#define BKT "bkt-c"
+#define V1 KT_KEY "/cryptoKeyVersions/1"
+
+static const char secret[] = "label,feature\n1,TOP-SECRET-ROW-0001\n";
+
+static void upload_secret(const st_sandbox *sb, const char *name)
+{
+	st_http_resp r;
+	kt_upload(sb, BKT, name, secret, sizeof secret - 1, 200, &r);
+	st_http_free(&r);
+}
+
+static void expect_read(const st_sandbox *sb, const char *name, long want, const char *needle)
+{
+	st_http_resp r;
+	kt_download(sb, BKT, name, NULL, want, &r);
+	if (want == 200)
+		assert_memory_equal(r.body, secret, sizeof secret - 1);
+	else
+		kt_error(&r, want, want == 403 ? "PERMISSION_DENIED" : "FAILED_PRECONDITION", needle);
+	st_http_free(&r);
+}
+
+static void disabled_version_blocks_reads(void **st)
+{
+	st_sandbox sb;
+	kt_start(&sb, NULL, NULL);
+	kt_cmek_bucket(&sb, BKT);
+	upload_secret(&sb, "s.csv");
+	expect_read(&sb, "s.csv", 200, NULL);
+	kt_do(&sb, "PATCH", V1 "?updateMask=state", "{\"state\":\"DISABLED\"}", 200);
+	expect_read(&sb, "s.csv", 400, "DISABLED");
+	/* metadata stays readable; writes under a disabled primary fail too */
+	kt_do(&sb, "GET", "/storage/v1/b/" BKT "/o/s.csv", NULL, 200);
+	st_http_resp r;
+	kt_upload(&sb, BKT, "t.csv", "x", 1, 400, &r);
+	kt_error(&r, 400, "FAILED_PRECONDITION", "DISABLED");
+	st_http_free(&r);
+	kt_do(&sb, "PATCH", V1 "?updateMask=state", "{\"state\":\"ENABLED\"}", 200);
+	expect_read(&sb, "s.csv", 200, NULL);
+	/* scheduled for destruction: unreadable at once */
+	kt_do(&sb, "POST", V1 ":destroy", "{}", 200);
+	expect_read(&sb, "s.csv", 400, "DESTROY_SCHEDULED");
+	kt_do(&sb, "POST", V1 ":restore", "{}", 200);
+	kt_do(&sb, "PATCH", V1 "?updateMask=state", "{\"state\":\"ENABLED\"}", 200);
+	expect_read(&sb, "s.csv", 200, NULL);
+	st_sandbox_stop(&sb, SIGTERM, false);
+}
+
+static void rotation_keeps_old_objects_readable(void **st)
+{
+	st_sandbox sb;
+	st_http_resp r;
+	kt_start(&sb, NULL, NULL);
+	kt_cmek_bucket(&sb, BKT);
+	upload_secret(&sb, "old");
+	kt_do(&sb, "POST", KT_KEY "/cryptoKeyVersions", "{}", 200);
+	kt_do(&sb, "POST", KT_KEY ":updatePrimaryVersion", "{\"cryptoKeyVersionId\":\"2\"}", 200);
+	kt_upload(&sb, BKT, "new", secret, sizeof secret - 1, 200, &r);
+	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/2");
+	st_http_free(&r);
+	kt_call(&sb, "GET", "/storage/v1/b/" BKT "/o/old", NULL, 200, &r);
+	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
+	st_http_free(&r);
+	expect_read(&sb, "old", 200, NULL);
+	expect_read(&sb, "new", 200, NULL);
+	/* disabling version 1 affects only what it protects */
+	kt_do(&sb, "PATCH", V1 "?updateMask=state", "{\"state\":\"DISABLED\"}", 200);
+	expect_read(&sb, "old", 400, "cryptoKeyVersions/1");
+	expect_read(&sb, "new", 200, NULL);
+	st_sandbox_stop(&sb, SIGTERM, false);
+}
+
+static void revoked_agent_cannot_read_or_write(void **st)
+{
+	st_sandbox sb;
+	st_http_resp r;
+	kt_start(&sb, NULL, NULL);
+	kt_cmek_bucket(&sb, BKT);
+	upload_secret(&sb, "s");
+	kt_grant(&sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
+	expect_read(&sb, "s", 403, "gs-project-accounts");
+	kt_upload(&sb, BKT, "s2", "x", 1, 403, &r);
+	kt_error(&r, 403, "PERMISSION_DENIED", "roles/cloudkms.cryptoKeyEncrypterDecrypter");
+	st_http_free(&r);
+	/* a resumable session checks the grant when it starts */
+	assert_int_equal(st_http(&sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=resumable"
+				 "&name=s3", "{}", 2, "application/json", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	st_http_free(&r);
+	st_sandbox_stop(&sb, SIGTERM, false);
+}
+
+/* Scans every file under dir for needle. */
+static bool tree_contains(const char *dir, const char *needle)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+	while (d && !found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = st_xasprintf("%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			found = tree_contains(p, needle);
+		} else if (e->d_type == DT_REG) {
+			FILE *f = fopen(p, "rb");
+			char *buf = st_xmalloc(1 << 20);
+			size_t n = f ? fread(buf, 1, 1 << 20, f) : 0;
+			found = memmem(buf, n, needle, strlen(needle)) != NULL;
+			free(buf);
+			if (f)
+				fclose(f);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
+{
+	char *state = st_test_tmpdir("gcs-restart");
+	st_sandbox sb;
+	kt_start(&sb, state, NULL);
+	kt_cmek_bucket(&sb, BKT);
+	upload_secret(&sb, "s");
+	st_http_resp r;
+	kt_do(&sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"plain\"}", 200);
+	kt_upload(&sb, "plain", "p", secret, sizeof secret - 1, 200, &r);
+	st_http_free(&r);
+	st_sandbox_stop(&sb, SIGTERM, true);
+	assert_false(tree_contains(state, "TOP-SECRET-ROW"));
+	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
+	expect_read(&sb, "s", 200, NULL);
+	kt_download(&sb, "plain", "p", NULL, 200, &r);
+	assert_memory_equal(r.body, secret, sizeof secret - 1);
+	st_http_free(&r);
+	upload_secret(&sb, "after");
+	st_sandbox_stop(&sb, SIGKILL, true);
+	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
+	expect_read(&sb, "s", 200, NULL);
+	expect_read(&sb, "after", 200, NULL);
+	st_sandbox_stop(&sb, SIGTERM, true);
+	st_test_rmtree(state);
+	free(state);
+}
+
+static void lifecycle_moves_classes_in_scaled_time(void **st)
+{
+	st_sandbox sb;
+	/* a sandbox day lasts 0.864 s of real time (100000 is the sandbox's top speed) */
+	const char *args[] = {"--time-scale", "100000", NULL};
+	kt_start(&sb, NULL, args);
+	kt_do(&sb, "POST", "/storage/v1/b?project=p1",
+	      "{\"name\":\"lcb\",\"lifecycle\":{\"rule\":["
+	      "{\"action\":{\"type\":\"SetStorageClass\",\"storageClass\":\"NEARLINE\"},"
+	      "\"condition\":{\"age\":1,\"matchesStorageClass\":[\"STANDARD\"]}},"
+	      "{\"action\":{\"type\":\"SetStorageClass\",\"storageClass\":\"COLDLINE\"},"
+	      "\"condition\":{\"age\":3,\"matchesStorageClass\":[\"NEARLINE\"]}},"
+	      "{\"action\":{\"type\":\"Delete\"},\"condition\":{\"age\":5,"
+	      "\"matchesPrefix\":[\"tmp/\"]}}]}}", 200);
+	st_http_resp r;
+	kt_upload(&sb, "lcb", "data.csv", "abc", 3, 200, &r);
+	assert_string_equal(kt_str(&r, "storageClass"), "STANDARD");
+	st_http_free(&r);
+	kt_upload(&sb, "lcb", "tmp%2Fscratch", "abc", 3, 200, &r);
+	st_http_free(&r);
+	assert_true(kt_wait_field(&sb, "/storage/v1/b/lcb/o/data.csv", "storageClass", "NEARLINE",
+				  8000));
+	assert_true(kt_wait_field(&sb, "/storage/v1/b/lcb/o/data.csv", "storageClass", "COLDLINE",
+				  15000));
+	bool gone = false;
+	for (int i = 0; i < 300 && !gone; i++, usleep(100000)) {
+		memset(&r, 0, sizeof r);
+		assert_int_equal(st_http_json(&sb, "GET", "/storage/v1/b/lcb/o/tmp%2Fscratch", NULL, &r),
+				 0);
+		gone = r.status == 404;
+		st_http_free(&r);
+	}
+	assert_true(gone);
+	/* the moved object still reads back */
+	kt_call(&sb, "GET", "/storage/v1/b/lcb/o/data.csv?alt=media", NULL, 200, &r);
+	assert_memory_equal(r.body, "abc", 3);
+	st_http_free(&r);
+	st_sandbox_stop(&sb, SIGTERM, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(disabled_version_blocks_reads),
+		cmocka_unit_test(rotation_keeps_old_objects_readable),
+		cmocka_unit_test(revoked_agent_cannot_read_or_write),
+		cmocka_unit_test(data_at_rest_is_ciphertext_and_survives_restarts),
+		cmocka_unit_test(lifecycle_moves_classes_in_scaled_time),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
