@@ -8,6 +8,7 @@
 #include "common/str.h"
 #include "sandbox/capacity.h"
 #include "sandbox/compute.h"
+#include "sandbox/vertex.h"
 
 static const char *zone_of(const json_t *doc)
 {
@@ -96,7 +97,7 @@ int co_tenant_gpus(sb_server *s, const char *zone)
 int co_zone_free(sb_server *s, const char *zone)
 {
 	return cap_free(co_opt.gpus_per_zone, co_zone_reserved(s, zone),
-			co_zone_on_demand(s, zone), co_tenant_gpus(s, zone));
+			co_zone_on_demand(s, zone) + vx_zone_gpus(s, zone), co_tenant_gpus(s, zone));
 }
 
 int sb_gpu_capacity(sb_server *s, const char *zone)

@@ -13,7 +13,8 @@ SB_CONTROL_SRC = \
 	sandbox/jwt_sign.c sandbox/jwt_sign.h \
 	sandbox/jwt_store.c sandbox/jwt_store.h \
 	sandbox/metadata.c \
-	sandbox/monitoring.c
+	sandbox/monitoring.c \
+	sandbox/vertex.c sandbox/vertex.h sandbox/vertex_gcs.c sandbox/vertex_run.c
 
 SB_CONTROL_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIBS)
 
@@ -53,5 +54,10 @@ tests_integration_test_sb_monitoring_SOURCES = tests/integration/test_sb_monitor
 	tests/integration/test_sb_compute_util.h
 tests_integration_test_sb_monitoring_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_monitoring_LDADD = $(SB_CONTROL_ITEST_LDADD)
+SB_CONTROL_ITESTS += tests/integration/test_sb_vertex
+tests_integration_test_sb_vertex_SOURCES = tests/integration/test_sb_vertex.c \
+	tests/integration/test_sb_compute_util.h
+tests_integration_test_sb_vertex_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
+tests_integration_test_sb_vertex_LDADD = $(SB_CONTROL_ITEST_LDADD)
 check_PROGRAMS += $(SB_CONTROL_ITESTS)
 TESTS += $(SB_CONTROL_ITESTS)

@@ -12,6 +12,7 @@ extern const sb_service sb_svc_compute;
 extern const sb_service sb_svc_metadata;
 extern const sb_service sb_svc_monitoring;
 extern const sb_service sb_svc_confidential;
+extern const sb_service sb_svc_vertex;
 
 const sb_service *const sb_services[] = {
 	&sb_svc_core,
@@ -25,6 +26,7 @@ const sb_service *const sb_services[] = {
 	&sb_svc_metadata,
 	&sb_svc_monitoring,
 	&sb_svc_confidential,
+	&sb_svc_vertex,
 };
 
 const size_t sb_nservices = sizeof sb_services / sizeof *sb_services;
