@@ -382,14 +382,11 @@ static void apply_policy(sb_server *s, sb_call *c, const char *project, json_t *
 			 json_t *in, int mask)
 {
 	json_t *next = json_deep_copy(cur);
+	json_t *b = json_object_get(in, "bindings"), *a = json_object_get(in, "auditConfigs");
 	if (mask & M_BINDINGS)
-		json_object_set(next, "bindings",
-				json_object_get(in, "bindings") ? json_object_get(in, "bindings")
-								: json_array());
+		json_object_set_new(next, "bindings", b ? json_incref(b) : json_array());
 	if (mask & M_AUDIT)
-		json_object_set(next, "auditConfigs",
-				json_object_get(in, "auditConfigs")
-					? json_object_get(in, "auditConfigs") : json_array());
+		json_object_set_new(next, "auditConfigs", a ? json_incref(a) : json_array());
 	char *etag = new_etag(s);
 	json_object_set_new(next, "etag", json_string(etag));
 	free(etag);

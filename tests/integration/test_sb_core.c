@@ -49,7 +49,7 @@ static void t_health_needs_no_token(void **state)
 	assert_string_equal(sbt_str(&r, "status"), "ok");
 	assert_true(json_is_string(json_object_get(r.json, "requests")));
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -68,7 +68,7 @@ static void t_missing_token_401(void **state)
 				 basic, &r), 0);
 	assert_int_equal(r.status, 401);
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -85,7 +85,7 @@ static void t_unknown_path_404_method_405(void **state)
 	st_http_free(&r);
 	sbt_call(&sb, "BREW", "/sandbox/v1/health", NULL, 405, &r);
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -99,7 +99,7 @@ static void t_service_disabled_403(void **state)
 	assert_string_equal(sbt_reason(&r), "SERVICE_DISABLED");
 	assert_non_null(strstr(r.body, "iam.googleapis.com"));
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -130,7 +130,7 @@ static void t_malformed_json_and_content_type(void **state)
 	sbt_call(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 200, &r);
 	assert_null(json_object_get(r.json, "accounts"));
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -157,7 +157,7 @@ static void t_hostile_paths(void **state)
 	st_http_resp r;
 	sbt_call(&sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -183,7 +183,7 @@ static void t_huge_headers_and_bodies(void **state)
 	st_http_resp r;
 	sbt_call(&sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -213,8 +213,8 @@ static void t_restart_keeps_state(void **state)
 	sbt_call(&sb2, "GET", "/v1/projects/p1/services/iam.googleapis.com", NULL, 200, &r);
 	assert_string_equal(sbt_str(&r, "state"), "ENABLED");
 	st_http_free(&r);
-	st_sandbox_stop(&sb2, 0, false);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb2);
+	sbt_stop(&sb);
 	st_test_rmtree(dir);
 	free(dir);
 	(void)state;
@@ -269,8 +269,8 @@ static void t_kill9_mid_request(void **state)
 	sbt_call(&sb2, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\":\"after-kill\"}",
 		 200, &r);
 	st_http_free(&r);
-	st_sandbox_stop(&sb2, 0, false);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb2);
+	sbt_stop(&sb);
 	st_test_rmtree(dir);
 	free(dir);
 	(void)state;
@@ -309,6 +309,7 @@ static void fault_run(const char *seed, char *out)
 	free(log);
 	st_test_rmtree(sb.state);
 	free(sb.state);
+	free(sb.log);
 }
 
 static void t_faults_reproducible(void **state)
@@ -353,7 +354,7 @@ static void t_strict_auth(void **state)
 	sbt_call(&sb, "GET", "/v1/projects/p1/services", NULL, 401, &r);
 	sbt_error(&r, 401, "UNAUTHENTICATED");
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 
@@ -370,7 +371,7 @@ static void t_reset(void **state)
 	sbt_call(&sb, "GET", "/v1/projects/p1/services/iam.googleapis.com", NULL, 200, &r);
 	assert_string_equal(sbt_str(&r, "state"), "DISABLED");
 	st_http_free(&r);
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	(void)state;
 }
 

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "common/atomicfile.h"
 #include "common/str.h"
 #include "tests/support/stenable.h"
 #include "tests/support/sthttp.h"
@@ -56,6 +60,23 @@ static inline void sbt_start_enabled(st_sandbox *sb, const char *const *extra)
 {
 	assert_int_equal(st_sandbox_start(sb, NULL, extra), 0);
 	assert_int_equal(st_sandbox_enable_all(sb, "p1"), 0);
+}
+
+/* SIGTERM and wait: the sandbox must exit 0 (under ASan a leak or an error in the
+ * sandbox itself shows up here as a non-zero exit). */
+static inline void sbt_stop(st_sandbox *sb)
+{
+	int st = st_sandbox_stop(sb, SIGTERM, true);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char err[128];
+		size_t n;
+		char *log = st_read_file(sb->log, 1 << 20, &n, err, sizeof err);
+		fprintf(stderr, "sandbox exit status %d; its log:\n%s\n", st, log ? log : err);
+		free(log);
+	}
+	st_sandbox_stop(sb, 0, false);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 #endif

@@ -23,7 +23,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	return 0;
 }
 
@@ -437,7 +437,7 @@ static void t_strict_mode_flow(void **state)
 	free(tok);
 	free(form);
 	free(bad);
-	st_sandbox_stop(&strict, 0, false);
+	sbt_stop(&strict);
 	(void)state;
 }
 

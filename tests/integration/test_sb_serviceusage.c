@@ -15,7 +15,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	st_sandbox_stop(&sb, 0, false);
+	sbt_stop(&sb);
 	return 0;
 }
 
