@@ -72,6 +72,8 @@ static int cpu_partition(void *p, const struct rf_part *parts, uint32_t n, char 
 		uint32_t *idx = w->idx, l = parts[k].begin, r = 0, f = parts[k].feat, bin = parts[k].bin;
 		for (uint32_t i = parts[k].begin; i < parts[k].end; i++) {
 			uint32_t row = idx[i];
+			if (i + 12 < parts[k].end)
+				__builtin_prefetch(bins + (size_t)idx[i + 12] * F + f);
 			if (bins[(size_t)row * F + f] <= bin)
 				idx[l++] = row;
 			else

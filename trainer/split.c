@@ -5,6 +5,8 @@
 
 #include "trainer/util.h"
 
+#define RF_PREFETCH 12
+
 void rf_split_scratch_init(struct rf_split_scratch *s, uint32_t nf, uint32_t nclass)
 {
 	s->nf_cap = nf;
@@ -59,6 +61,9 @@ static void split_hist(const struct rf_train *t, const uint8_t *wt, const uint32
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t r = idx[i];
 		const uint8_t *rb = t->bins + (size_t)r * F;
+		/* Rows are scattered over the binned matrix: fetch a few rows ahead. */
+		if (i + RF_PREFETCH < n)
+			__builtin_prefetch(t->bins + (size_t)idx[i + RF_PREFETCH] * F);
 		uint32_t y = t->y[r], w = wt[r];
 		for (uint32_t j = 0; j < nf; j++) {
 			uint32_t *h = hist + ((size_t)j * RF_MAX_BINS + rb[feats[j]]) * W;
