@@ -324,7 +324,11 @@ static void log_request(sb_server *s, sb_call *c)
 {
 	if (!s->opt.verbose && c->status < 400)
 		return;
-	sb_log(s, "%s %s -> %d (%lld ms)", c->method, c->path, c->status,
+	/* The path is the client's: keep control bytes out of the log. */
+	char path[512], method[32];
+	st_sanitize_text(path, sizeof path, c->path);
+	st_sanitize_text(method, sizeof method, c->method ? c->method : "?");
+	sb_log(s, "%s %s -> %d (%lld ms)", method, path, c->status,
 	       (long long)(st_mono_ms() - c->t0_ms));
 }
 

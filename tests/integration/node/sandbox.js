@@ -44,13 +44,17 @@ async function startSandbox(extraArgs = []) {
     url,
     state,
     logPath,
+    // SIGTERM must end the sandbox with status 0 (under ASan a leak in the sandbox
+    // makes this fail); the log is kept and named when it does not.
     async stop() {
-      if (child.exitCode === null) {
-        const done = new Promise((r) => child.once('exit', r));
+      let code = child.exitCode;
+      if (code === null) {
+        const done = new Promise((r) => child.once('exit', (c) => r(c)));
         child.kill('SIGTERM');
-        await done;
+        code = await done;
       }
       fs.rmSync(state, {recursive: true, force: true});
+      if (code !== 0) throw new Error(`sandbox exited with ${code}; see ${logPath}`);
       fs.rmSync(logPath, {force: true});
     },
   };
