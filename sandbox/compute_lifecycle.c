@@ -275,20 +275,24 @@ static void emit_lines(sb_server *s, json_t *inst, char *text, size_t n)
 static bool pump(sb_server *s, json_t *inst, bool final)
 {
 	char *dir = co_inst_dir(s, inst), *out = st_xasprintf("%s/guest.out", dir);
-	long long off = co_priv_int(inst, "outOff", 0), start = off;
+	long long off = co_priv_int(inst, "outOff", 0), done = off;
 	size_t n;
-	char *buf = guest_read_new(out, &off, PUMP_MAX, &n), *last;
+	char *buf, *last;
 	bool moved = false;
 
-	if (buf) {
+	/* A running script gets one chunk per tick; a finished one is drained fully. */
+	while ((buf = guest_read_new(out, &off, PUMP_MAX, &n))) {
 		last = final || n == PUMP_MAX ? buf + n - 1 : memrchr(buf, '\n', n);
 		if (last) {
 			emit_lines(s, inst, buf, (size_t)(last - buf + 1));
-			json_object_set_new(co_priv(inst), "outOff",
-					    json_integer(start + (last - buf + 1)));
+			done += last - buf + 1;
+			json_object_set_new(co_priv(inst), "outOff", json_integer(done));
 			moved = true;
 		}
 		free(buf);
+		off = done;
+		if (!final || !last)
+			break;
 	}
 	free(dir);
 	free(out);

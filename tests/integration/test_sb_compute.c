@@ -427,6 +427,83 @@ static void t_wait_returns_by_deadline(void **state)
 	st_http_free(&r);
 }
 
+static const char *const preempting[] = {"--time-scale", "20", "--preempt-rate", "360000", NULL};
+static const char *const tenants[] = {"--time-scale", "20", "--seed", "7", "--tenant-gpus", "2",
+				      "--tenant-slot", "10", NULL};
+
+static int setup_preempt(void **state)
+{
+	st_sandbox *sb = calloc(1, sizeof(*sb));
+
+	ct_start(sb, NULL, preempting);
+	*state = sb;
+	return 0;
+}
+
+static int setup_tenants(void **state)
+{
+	st_sandbox *sb = calloc(1, sizeof(*sb));
+
+	ct_start(sb, NULL, tenants);
+	*state = sb;
+	return 0;
+}
+
+static void t_spot_preemption(void **state)
+{
+	st_sandbox *sb = *state;
+	json_t *op;
+	char *serial;
+	st_http_resp r;
+
+	op = ct_op(sb, "POST", CZ "/instances", "{\"name\":\"spot-1\",\"machineType\":\"e2-small\","
+		   "\"scheduling\":{\"provisioningModel\":\"SPOT\",\"instanceTerminationAction\":"
+		   "\"STOP\"}}");
+	no_error(op);
+	json_decref(op);
+	ct_until(sb, CZ "/instances/spot-1", "status", "TERMINATED", 3000);
+	serial = ct_serial(sb, "spot-1");
+	assert_non_null(strstr(serial, "Instance was preempted."));
+	free(serial);
+	ct_call(sb, "POST", "/v2/entries:list", "{\"resourceNames\":[\"projects/p1\"],\"filter\":"
+		"\"protoPayload.methodName=\\\"compute.instances.preempted\\\"\"}", 200, &r);
+	assert_non_null(strstr(r.body, "spot-1"));
+	st_http_free(&r);
+	/* STANDARD VMs are never preempted. */
+	op = ct_op(sb, "POST", CZ "/instances", "{\"name\":\"std-1\",\"machineType\":\"e2-small\"}");
+	no_error(op);
+	json_decref(op);
+	ct_sleep_ms(500);
+	ct_until(sb, CZ "/instances/std-1", "status", "RUNNING", 0);
+}
+
+/* Other tenants take and release GPUs on their seeded schedule; Flex-start requests
+ * still all get to run as the tenants come and go. */
+static void t_tenants_move_the_queue(void **state)
+{
+	st_sandbox *sb = *state;
+	const char *names[] = {"ft-1", "ft-2"};
+	char *body, *path;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		st_http_resp r;
+
+		body = st_xasprintf("{\"name\":\"%s\"," TDX_PROPS ",\"scheduling\":{"
+				    "\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":"
+				    "\"FLEX_START\",\"maxRunDuration\":{\"seconds\":\"86400\"}}}",
+				    names[i]);
+		ct_call(sb, "POST", CZ "/instances", body, 200, &r);
+		st_http_free(&r);
+		free(body);
+	}
+	for (i = 0; i < 2; i++) {
+		path = st_xasprintf(CZ "/instances/%s", names[i]);
+		ct_until(sb, path, "status", "RUNNING", 20000);
+		free(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +515,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_capacity_and_flex_start, setup_one_gpu, teardown),
 		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, teardown),
+		cmocka_unit_test_setup_teardown(t_tenants_move_the_queue, setup_tenants, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

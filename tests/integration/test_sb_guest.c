@@ -267,6 +267,45 @@ static void t_restart_keeps_vm_running(void **state)
 	free(id);
 }
 
+/* Serial port 1 keeps the newest 1 MiB: older output is dropped, start moves forward,
+ * and following next from there reaches the end. */
+static void t_serial_window(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = vm_with_script(sb, "vm-w", "i=0\nwhile [ $i -lt 2600 ]; do printf '%01000d\\n' $i;"
+				  " i=$((i+1)); done\necho tail-marker\ntouch \"$HOME/done\"\n");
+	char *done = st_xasprintf("%s/compute/%s/guest/done", sb->state, id);
+	long long start = 0;
+	bool seen = false;
+	int i;
+
+	for (i = 0; i < 200 && access(done, F_OK) != 0; i++)
+		ct_sleep_ms(100);
+	assert_int_equal(access(done, F_OK), 0);
+	ct_sleep_ms(1000); /* the tick drains what the script left */
+	for (i = 0; i < 20 && !seen; i++) {
+		char *p = st_xasprintf(CZ "/instances/vm-w/serialPort?start=%lld", start);
+		st_http_resp r;
+		int64_t st, next;
+
+		ct_call(sb, "GET", p, NULL, 200, &r);
+		assert_true(stj_int64(r.json, "start", &st));
+		assert_true(stj_int64(r.json, "next", &next));
+		assert_true(strlen(ct_str(&r, "contents")) <= (1 << 20));
+		if (i == 0)
+			assert_true(st > 0); /* the oldest output was dropped: start moved */
+		else
+			assert_true(st == start);
+		seen = strstr(ct_str(&r, "contents"), "tail-marker") != NULL;
+		start = next;
+		st_http_free(&r);
+		free(p);
+	}
+	assert_true(seen);
+	free(done);
+	free(id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_time_limit, setup_limit, teardown),
 		cmocka_unit_test_setup_teardown(t_metadata_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_restart_keeps_vm_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_serial_window, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
