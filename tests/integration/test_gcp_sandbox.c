@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,6 +559,39 @@ static void test_cli_api(void **state)
 	free(out);
 }
 
+/* Every token the sandbox issued is revoked (the sandbox restarts, same port and
+ * state, with --strict-auth and its token table emptied): the next call gets a 401,
+ * the client refreshes once through the JWT flow and replays, and the call succeeds. */
+static void test_401_refresh_on_real_sandbox(void **state)
+{
+	fx *f = *state;
+	result r;
+	send_ok(f, gcp_kms_keyring_create(&f->ep, PROJECT, LOC, "ring-401a"), &r);
+	res_free(&r);
+	assert_int_equal(gcp_auth_fetches(gcp_ctx_auth(f->ctx)), 1);
+	char *stdir = st_xstrdup(f->sb.state);
+	int port = f->sb.port;
+	st_sandbox_stop(&f->sb, SIGTERM, true);
+	unlink(f->sb.log);
+	free(f->sb.log);
+	free(f->sb.state);
+	char *db = st_xasprintf("%s/sandbox.db", stdir);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DELETE FROM docs WHERE kind='token'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	char listen[64];
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+	const char *extra[] = { "--listen", listen, "--strict-auth", NULL };
+	assert_int_equal(st_sandbox_start(&f->sb, stdir, extra), 0);
+	f->sb.own_state = true;
+	send_ok(f, gcp_kms_keyring_create(&f->ep, PROJECT, LOC, "ring-401b"), &r);
+	res_free(&r);
+	assert_int_equal(gcp_auth_fetches(gcp_ctx_auth(f->ctx)), 2);
+	free(db);
+	free(stdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_other_apis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries_under_faults, setup_faults, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_401_refresh_on_real_sandbox, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
