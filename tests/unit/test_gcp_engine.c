@@ -6,8 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "common/str.h"
@@ -440,6 +442,55 @@ static void test_transport_error(void **state)
 	result_free(&res);
 }
 
+/* The TUI drives the engine from its own poll() loop beside the terminal: nothing in
+ * the engine may hold that loop up while a slow request is in flight. */
+static void test_external_loop_never_blocks(void **state)
+{
+	fx *f = *state;
+	fs_reply slow = { .status = 200, .body = "{}", .delay_ms = 1000 };
+	fs_on(f->fs, "GET", "/tui", 0, &slow);
+	char *u = url(f, "/tui");
+	result res;
+	memset(&res, 0, sizeof res);
+	int64_t t0 = st_mono_ms();
+	assert_int_equal(gcp_call(f->ctx, "GET", u, NULL, on_done, &res), 0);
+	assert_true(st_mono_ms() - t0 < 100);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int keys = 0, turns = 0;
+	int64_t worst = 0;
+	while (!res.done && turns < 10000) {
+		struct pollfd pfds[64];
+		pfds[0].fd = p[0];
+		pfds[0].events = POLLIN;
+		size_t n = 1 + gcp_pollfds(f->ctx, pfds + 1, 63);
+		int t = gcp_timeout_ms(f->ctx);
+		if (t < 0 || t > 50)
+			t = 50; /* the "terminal" wants a turn at least every 50 ms */
+		if (turns % 3 == 0)
+			assert_int_equal(write(p[1], "k", 1), 1); /* a key press */
+		int64_t a = st_mono_ms();
+		poll(pfds, n, t);
+		if (pfds[0].revents & POLLIN) {
+			char c;
+			assert_int_equal(read(p[0], &c, 1), 1);
+			keys++;
+		}
+		gcp_dispatch(f->ctx, pfds + 1, n - 1);
+		int64_t took = st_mono_ms() - a;
+		if (took > worst)
+			worst = took;
+		turns++;
+	}
+	assert_true(res.ok);
+	assert_true(keys > 5);
+	assert_true(worst < 200); /* no turn of the loop stalled on the network */
+	close(p[0]);
+	close(p[1]);
+	free(u);
+	result_free(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parallel_bounded_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_external_loop_never_blocks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
