@@ -195,6 +195,52 @@ static void lifecycle_moves_classes_in_scaled_time(void **st)
 	st_sandbox_stop(&sb, SIGTERM, false);
 }
 
+/* Entries in the data_access log whose methodName is method. */
+static size_t data_access_count(const st_sandbox *sb, const char *method)
+{
+	char *body = st_xasprintf(
+		"{\"resourceNames\":[\"projects/p1\"],\"pageSize\":1000,\"filter\":"
+		"\"logName=\\\"projects/p1/logs/cloudaudit.googleapis.com%%2Fdata_access\\\" AND "
+		"protoPayload.methodName=\\\"%s\\\"\"}", method);
+	st_http_resp r;
+	kt_call(sb, "POST", "/v2/entries:list", body, 200, &r);
+	size_t n = json_array_size(json_object_get(r.json, "entries"));
+	st_http_free(&r);
+	free(body);
+	return n;
+}
+
+static void data_access_audit_only_when_enabled(void **st)
+{
+	st_sandbox sb;
+	kt_start(&sb, NULL, NULL);
+	kt_cmek_bucket(&sb, BKT);
+	upload_secret(&sb, "s");
+	expect_read(&sb, "s", 200, NULL);
+	kt_do(&sb, "POST", KT_KEY ":encrypt", "{\"plaintext\":\"aGk=\"}", 200);
+	assert_int_equal(data_access_count(&sb, "storage.objects.get"), 0);
+	assert_int_equal(data_access_count(&sb, "Encrypt"), 0);
+	st_http_resp r;
+	kt_call(&sb, "POST", "/v1/projects/p1:getIamPolicy", "{}", 200, &r);
+	json_t *pol = json_deep_copy(r.json);
+	st_http_free(&r);
+	json_object_set_new(pol, "auditConfigs", json_pack(
+		"[{s:s, s:[{s:s}, {s:s}]}]", "service", "allServices", "auditLogConfigs",
+		"logType", "DATA_READ", "logType", "DATA_WRITE"));
+	json_t *req = json_pack("{s:o, s:s}", "policy", pol, "updateMask", "bindings,etag,auditConfigs");
+	char *body = json_dumps(req, JSON_COMPACT);
+	kt_do(&sb, "POST", "/v1/projects/p1:setIamPolicy", body, 200);
+	expect_read(&sb, "s", 200, NULL);
+	upload_secret(&sb, "s2");
+	kt_do(&sb, "POST", KT_KEY ":encrypt", "{\"plaintext\":\"aGk=\"}", 200);
+	assert_int_equal(data_access_count(&sb, "storage.objects.get"), 1);
+	assert_int_equal(data_access_count(&sb, "storage.objects.create"), 1);
+	assert_int_equal(data_access_count(&sb, "Encrypt"), 1);
+	free(body);
+	json_decref(req);
+	st_sandbox_stop(&sb, SIGTERM, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +249,7 @@ int main(void)
 		cmocka_unit_test(revoked_agent_cannot_read_or_write),
 		cmocka_unit_test(data_at_rest_is_ciphertext_and_survives_restarts),
 		cmocka_unit_test(lifecycle_moves_classes_in_scaled_time),
+		cmocka_unit_test(data_access_audit_only_when_enabled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
