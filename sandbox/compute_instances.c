@@ -12,6 +12,7 @@
 #include "sandbox/compute_validate.h"
 
 json_t *co_template_lookup(sb_server *s, const char *project, const char *ref);
+static int check_items(sb_call *c, const json_t *items);
 
 static char *inst_name(sb_call *c, const char *name)
 {
@@ -195,6 +196,15 @@ void co_instance_insert(sb_server *s, sb_call *c)
 	}
 	if (cv_check_instance(inst, err, sizeof(err)) != 0) {
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "%s", err);
+		json_decref(inst);
+		return;
+	}
+	if (stj_get(inst, "metadata") && !json_is_object(stj_get(inst, "metadata"))) {
+		sb_reply_invalid(c, "Invalid value for field 'resource.metadata': must be an object.");
+		json_decref(inst);
+		return;
+	}
+	if (check_items(c, stj_get(inst, "metadata.items")) != 0) {
 		json_decref(inst);
 		return;
 	}

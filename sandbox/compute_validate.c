@@ -192,7 +192,8 @@ static int check_scheduling(const json_t *props, int gpus, char *err, size_t err
 		return -1;
 	}
 	if (aff && strcmp(aff, "SPECIFIC_RESERVATION") == 0 &&
-	    json_array_size(stj_get(props, "reservationAffinity.values")) != 1) {
+	    (json_array_size(stj_get(props, "reservationAffinity.values")) != 1 ||
+	     !stj_str(props, "reservationAffinity.values.0"))) {
 		snprintf(err, errlen, "reservationAffinity.values must name exactly one "
 			 "reservation for SPECIFIC_RESERVATION.");
 		return -1;

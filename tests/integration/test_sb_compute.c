@@ -504,6 +504,48 @@ static void t_tenants_move_the_queue(void **state)
 	}
 }
 
+/* Hostile or malformed bodies get clean 400s, and the sandbox keeps serving. */
+static void t_hostile_bodies(void **state)
+{
+	st_sandbox *sb = *state;
+	static const char *const bodies[] = {
+		"{\"name\":\"h1\",\"machineType\":7}",
+		"{\"name\":\"h2\",\"machineType\":\"e2-small\",\"metadata\":\"x\"}",
+		"{\"name\":\"h3\",\"machineType\":\"e2-small\",\"metadata\":{\"items\":[1,2]}}",
+		"{\"name\":\"h4\",\"machineType\":\"e2-small\",\"metadata\":{\"items\":"
+		"[{\"key\":\"../../etc\",\"value\":\"x\"}]}}",
+		"{\"name\":\"h5\",\"machineType\":\"n1-standard-1\",\"guestAccelerators\":[\"x\"]}",
+		"{\"name\":\"h6\",\"machineType\":\"e2-small\",\"reservationAffinity\":"
+		"{\"consumeReservationType\":\"SPECIFIC_RESERVATION\",\"values\":[7]}}",
+		"{\"name\":\"h7\",\"machineType\":\"e2-small\",\"scheduling\":"
+		"{\"provisioningModel\":\"FLEX_START\",\"maxRunDuration\":\"x\"}}",
+		"{\"name\":\"h8\",\"machineType\":\"e2-small\",\"confidentialInstanceConfig\":"
+		"{\"confidentialInstanceType\":[]}}",
+		"{\"name\":[],\"machineType\":\"e2-small\"}",
+		"[]",
+		"\"str\"",
+	};
+	st_http_resp r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		ct_call(sb, "POST", CZ "/instances", bodies[i], 400, &r);
+		assert_non_null(ct_str(&r, "error.message"));
+		st_http_free(&r);
+	}
+	ct_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"t\",\"properties\":5}", 400, &r);
+	st_http_free(&r);
+	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"r\",\"specificReservation\":{\"count\":"
+		"\"1\",\"instanceProperties\":{\"machineType\":\"e2-small\"},"
+		"\"sourceInstanceTemplate\":\"x\"}}", 400, &r);
+	st_http_free(&r);
+	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"ok\",\"machineType\":\"e2-small\"}", 200, &r);
+	st_http_free(&r);
+	ct_call(sb, "GET", CZ "/instances", NULL, 200, &r);
+	assert_int_equal(json_array_size(stj_get(r.json, "items")), 1);
+	st_http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_capacity_and_flex_start, setup_one_gpu, teardown),
 		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_hostile_bodies, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, teardown),
 		cmocka_unit_test_setup_teardown(t_tenants_move_the_queue, setup_tenants, teardown),
 	};
