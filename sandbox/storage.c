@@ -152,6 +152,15 @@ json_t *gcs_obj_view(sb_server *s, const json_t *doc)
 	return out;
 }
 
+void gcs_trash(sb_server *s, const char *field, const char *value)
+{
+	char *k = st_xasprintf("%020lld", (long long)sb_next_id(s, "gcs.trash"));
+	json_t *t = json_pack("{s:s, s:s}", "id", k, field, value);
+	sb_put(s, "gcs.trash", k, t);
+	json_decref(t);
+	free(k);
+}
+
 void gcs_obj_purge(sb_server *s, const json_t *doc)
 {
 	const char *blob = json_string_value(json_object_get(doc, "_blob"));
@@ -161,8 +170,27 @@ void gcs_obj_purge(sb_server *s, const json_t *doc)
 			      json_string_value(json_object_get(doc, "name")), gen);
 	sb_del(s, "gcs.obj", k);
 	if (blob)
-		sb_blob_del(s, blob);
+		gcs_trash(s, "blob", blob);
 	free(k);
+}
+
+/* Removes what committed calls threw away. Run from the tick: a file is deleted only
+ * once the call that dropped it has committed, so a rolled-back call loses nothing. */
+static void empty_trash(sb_server *s)
+{
+	json_t *all = sb_list(s, "gcs.trash", "");
+	size_t i;
+	json_t *t;
+	json_array_foreach(all, i, t) {
+		const char *blob = json_string_value(json_object_get(t, "blob"));
+		const char *file = json_string_value(json_object_get(t, "file"));
+		if (blob)
+			sb_blob_del(s, blob);
+		if (file)
+			unlink(file);
+		sb_del(s, "gcs.trash", json_string_value(json_object_get(t, "id")));
+	}
+	json_decref(all);
 }
 
 int64_t gcs_query_int(sb_call *c, const char *param)
@@ -220,6 +248,7 @@ static void storage_tick(sb_server *s)
 		return;
 	last_tick_ms = now;
 	clean_tmp(60);
+	empty_trash(s);
 	gcs_lifecycle_tick(s);
 }
 

@@ -7,6 +7,7 @@
  *               wrapped by the KMS key version in kmsKeyName) or "_dekMaster" (data key
  *               sealed by the sandbox master key: Google-managed encryption)
  *   gcs.upload: UPLOAD_ID                 resumable upload session
+ *   gcs.trash:  COUNTER                   blob or file to delete once committed
  * Object names never reach the file system: blobs are named by counters. */
 #ifndef SB_STORAGE_H
 #define SB_STORAGE_H
@@ -51,7 +52,10 @@ char *gcs_obj_key(const char *bucket, const char *name, int64_t gen);
 json_t *gcs_obj_find(sb_server *s, const char *bucket, const char *name, int64_t gen);
 /* Public view of an object document. */
 json_t *gcs_obj_view(sb_server *s, const json_t *doc);
-/* Removes a generation's document and blob. */
+/* Queues a blob (field "blob") or a file path (field "file") for deletion by the
+ * tick, after the current call has committed. */
+void gcs_trash(sb_server *s, const char *field, const char *value);
+/* Removes a generation's document; its blob goes to the trash. */
 void gcs_obj_purge(sb_server *s, const json_t *doc);
 /* Parses ?generation= and friends: -1 absent, -2 malformed (answered). */
 int64_t gcs_query_int(sb_call *c, const char *param);

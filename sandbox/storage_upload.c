@@ -295,7 +295,7 @@ static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const
 	/* keep a marker so a late status query still gets the object */
 	json_object_set_new(sess, "done", json_true());
 	sb_put(s, "gcs.upload", id, sess);
-	unlink(spool);
+	gcs_trash(s, "file", spool);
 }
 
 static void add_chunk(sb_server *s, sb_call *c, const char *id, json_t *sess, chunk *k)
@@ -378,7 +378,7 @@ void gcs_upload_cancel(sb_server *s, sb_call *c)
 		return;
 	}
 	char *spool = spool_path(id);
-	unlink(spool);
+	gcs_trash(s, "file", spool);
 	free(spool);
 	sb_del(s, "gcs.upload", id);
 	/* Google answers 499; any status of 400 or more would roll the deletion back here */

@@ -3,6 +3,7 @@
  * and hostile requests). */
 #include "tests/integration/test_sb_kms_util.h"
 
+#include <dirent.h>
 #include <signal.h>
 
 #define BKT "bkt-o"
@@ -486,6 +487,55 @@ static void plain_bucket_without_cmek(void **st)
 	free(p);
 }
 
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Waits (up to 5 s) for the blob directory to hold want files. */
+static bool blobs_settle(const char *dir, int want)
+{
+	for (int i = 0; i < 50; i++, usleep(100000))
+		if (count_files(dir) == want)
+			return true;
+	return false;
+}
+
+static void replaced_and_deleted_data_is_reclaimed(void **st)
+{
+	st_sandbox *sb = *st;
+	st_http_resp r;
+	char *blobs = st_xasprintf("%s/blobs", sb->state);
+	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"unversioned\"}", 200);
+	int base = count_files(blobs);
+	for (int i = 0; i < 3; i++) {
+		kt_upload(sb, "unversioned", "obj", "data", 4, 200, &r);
+		st_http_free(&r);
+	}
+	assert_true(blobs_settle(blobs, base + 1));
+	/* a failed overwrite (bad checksum) keeps the old data */
+	const char *bad = "/upload/storage/v1/b/unversioned/o?uploadType=multipart";
+	const char *mp = "--s\r\n\r\n{\"name\":\"obj\",\"md5Hash\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}"
+			 "\r\n--s\r\n\r\nnew\r\n--s--";
+	assert_int_equal(st_http(sb, "POST", bad, mp, strlen(mp), "multipart/related; boundary=s",
+				 NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 400);
+	st_http_free(&r);
+	kt_download(sb, "unversioned", "obj", NULL, 200, &r);
+	assert_memory_equal(r.body, "data", 4);
+	st_http_free(&r);
+	kt_do(sb, "DELETE", "/storage/v1/b/unversioned/o/obj", NULL, 204);
+	assert_true(blobs_settle(blobs, base));
+	free(blobs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +550,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(generations_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_names_and_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_bucket_without_cmek, setup, teardown),
+		cmocka_unit_test_setup_teardown(replaced_and_deleted_data_is_reclaimed, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
