@@ -113,6 +113,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file-size limit a write should fail (and be answered 503), not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* Every thread inherits this mask; the main thread takes the signals with sigwait. */
 	sigset_t set;
 	sigemptyset(&set);

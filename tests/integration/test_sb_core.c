@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -419,6 +420,47 @@ static void t_concurrent_clients(void **state)
 	(void)state;
 }
 
+/* A full disk (here: a file-size limit the sandbox inherits) turns writes into 503s
+ * naming the store; nothing crashes and what was stored stays readable. */
+static void t_disk_full(void **state)
+{
+	st_sandbox sb;
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 1 << 20;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int rc = st_sandbox_start(&sb, NULL, NULL);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st_sandbox_enable_all(&sb, "p1"), 0);
+	st_http_resp r;
+	long last = 200;
+	int made = 0;
+	for (int i = 0; i < 20000 && last == 200; i++) {
+		char body[600];
+		snprintf(body, sizeof body, "{\"accountId\":\"full-%05d\",\"serviceAccount\":"
+			 "{\"description\":\"%0200d\"}}", i, i);
+		assert_int_equal(st_http_json(&sb, "POST", "/v1/projects/p1/serviceAccounts", body,
+					      &r), 0);
+		last = r.status;
+		if (last == 200)
+			made++;
+		else
+			assert_non_null(strstr(r.body, "store"));
+		st_http_free(&r);
+	}
+	assert_int_equal(last, 503);
+	assert_true(made > 10);
+	sbt_call(&sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
+	st_http_free(&r);
+	sbt_call(&sb, "GET", "/v1/projects/p1/serviceAccounts/full-00003@p1.iam.gserviceaccount.com",
+		 NULL, 200, &r);
+	st_http_free(&r);
+	sbt_stop(&sb);
+	(void)state;
+}
+
 static void t_reset(void **state)
 {
 	st_sandbox sb;
@@ -452,6 +494,7 @@ int main(void)
 		cmocka_unit_test(t_refuses_remote_and_bad_flags),
 		cmocka_unit_test(t_strict_auth),
 		cmocka_unit_test(t_concurrent_clients),
+		cmocka_unit_test(t_disk_full),
 		cmocka_unit_test(t_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
