@@ -2,6 +2,8 @@
  * operations, validation, requestId replay, capacity and Flex-start queueing. */
 #include "tests/integration/test_sb_compute_util.h"
 
+#include <pthread.h>
+
 #define TDX_PROPS \
 	"\"machineType\":\"a3-highgpu-1g\"," \
 	"\"guestAccelerators\":[{\"acceleratorType\":\"nvidia-h100-80gb\",\"acceleratorCount\":1}]," \
@@ -330,6 +332,26 @@ static void t_reservation_affinity_errors(void **state)
 	json_decref(ct_op(sb, "DELETE", CZ "/reservations/res-one", NULL));
 }
 
+struct waiter {
+	st_sandbox *sb;
+	char *url;
+	long status;
+	json_t *op;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+	st_http_resp r;
+
+	if (st_http_json(w->sb, "POST", w->url, NULL, &r) == 0) {
+		w->status = r.status;
+		w->op = json_incref(r.json);
+		st_http_free(&r);
+	}
+	return NULL;
+}
+
 static void t_capacity_and_flex_start(void **state)
 {
 	st_sandbox *sb = *state;
@@ -360,17 +382,26 @@ static void t_capacity_and_flex_start(void **state)
 		st_http_resp w;
 		char *url = st_xasprintf("%s", stj_str(flex_op, "selfLink"));
 
+		pthread_t th;
+		struct waiter wt = {.sb = sb, .url = st_xasprintf("%s/wait", url)};
+
 		st_http_free(&r);
 		ct_sleep_ms(1500); /* 30 sandbox seconds: still no capacity */
 		ct_call(sb, "GET", url, NULL, 200, &w);
 		assert_string_equal(ct_str(&w, "status"), "RUNNING");
 		st_http_free(&w);
 		ct_until(sb, CZ "/instances/flex-1", "status", "PROVISIONING", 0);
-		/* Capacity frees: the queue moves and the VM runs. */
+		/* A client blocks in operations.wait; the server lock is free meanwhile, so
+		 * the delete below goes through and frees the capacity the waiter needs. */
+		assert_int_equal(pthread_create(&th, NULL, wait_thread, &wt), 0);
+		ct_sleep_ms(300);
 		json_decref(ct_op(sb, "DELETE", CZ "/instances/od-1", NULL));
-		op = ct_wait_op(sb, flex_op);
-		no_error(op);
-		json_decref(op);
+		pthread_join(th, NULL);
+		assert_int_equal(wt.status, 200);
+		assert_string_equal(stj_str(wt.op, "status"), "DONE");
+		no_error(wt.op);
+		json_decref(wt.op);
+		free(wt.url);
 		ct_until(sb, CZ "/instances/flex-1", "status", "RUNNING", 2000);
 		/* maxRunDuration (600 sandbox s = 30 s real at x20) is too long to wait for
 		 * here; the scheduling fields are kept as sent. */
