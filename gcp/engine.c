@@ -292,6 +292,7 @@ void gcp_cancel_owner(gcp_ctx *ctx, void *owner)
 				t->fn(ctx, t->user, true);
 				free(t);
 				again = true;
+				break;
 			}
 	}
 }
