@@ -95,6 +95,7 @@ gcp_rq *gcp_ai_job_create(const gcp_endpoints *ep, const char *project, const ch
 	char *path = gcp_pathf("/v1/projects/%s/locations/%s/customJobs", project, region);
 	gcp_rq *rq = gcp_rq_new(ep, GCP_API_AIPLATFORM, region, "POST", "aiplatform.projects.locations.customJobs.create", path);
 	free(path);
+	rq->flags |= GCP_NOT_IDEMPOTENT; /* server-named: a blind retry could make two */
 	json_t *b = json_pack("{s:s,s:o}", "displayName", s->display_name, "jobSpec", job_spec(s));
 	if (s->kms_key)
 		json_object_set_new(b, "encryptionSpec", json_pack("{s:s}", "kmsKeyName", s->kms_key));

@@ -27,6 +27,7 @@ typedef struct api_args {
 } api_args;
 
 typedef struct run {
+	bool verbose;
 	gcp_ctx *ctx;
 	gcp_endpoints ep;
 	bool done;
@@ -137,6 +138,9 @@ static void print_error(run *r, const gcp_resp *resp)
 
 static void finish(run *r, const gcp_resp *resp)
 {
+	if (r->verbose)
+		fprintf(stderr, "sealtrain api: HTTP %ld after %d attempt%s\n", resp->http, resp->attempts,
+			resp->attempts == 1 ? "" : "s");
 	if (resp->ok) {
 		if (resp->json)
 			print_json(resp->json);
@@ -304,6 +308,13 @@ int gcp_cmd_api(const struct st_globals *g, int argc, char **argv)
 		fprintf(stderr, "sealtrain api: %s\n", err);
 		rc = ST_EXIT_AUTH;
 		goto out_ep;
+	}
+	r.verbose = g->verbose;
+	if (g->verbose) {
+		char safe[600];
+		st_sanitize_text(safe, sizeof safe, r.url);
+		fprintf(stderr, "sealtrain api: %s %s\nsealtrain api: credentials: %s\n", a.method, safe,
+			gcp_auth_describe(auth));
 	}
 	r.ctx = gcp_new(NULL, auth);
 	r.wait = a.wait;

@@ -622,7 +622,11 @@ static void finish_transport(xfer *x)
 		fail(x, &e);
 		return;
 	}
-	if (is_transport_retryable(x->cres) && schedule_retry(x, -1))
+	/* A request that may have reached the server is sent again only when doing it
+	 * twice is harmless. */
+	bool may_repeat = !(x->flags & GCP_NOT_IDEMPOTENT) || x->cres == CURLE_COULDNT_CONNECT ||
+			  x->cres == CURLE_COULDNT_RESOLVE_HOST;
+	if (may_repeat && is_transport_retryable(x->cres) && schedule_retry(x, -1))
 		return;
 	bool timeout = x->cres == CURLE_OPERATION_TIMEDOUT;
 	gcp_error_set(&e, 0, timeout ? 4 : 14, NULL, "%s%s%s (after %d attempt%s)",
@@ -650,7 +654,8 @@ static void finish_http(xfer *x)
 		x->state = XS_START;
 		return;
 	}
-	if (gcp_retryable_http(x->http)) {
+	bool repeatable = !(x->flags & GCP_NOT_IDEMPOTENT) || x->http == 429 || x->http == 503;
+	if (gcp_retryable_http(x->http) && repeatable) {
 		int64_t hint = gcp_retry_after_ms(gcp_resp_header(&r, "Retry-After", hv, sizeof hv),
 						  st_wall_ms());
 		if (schedule_retry(x, hint))

@@ -49,6 +49,9 @@ enum gcp_req_flags {
 	GCP_NO_RETRY = 1 << 1,
 	GCP_RAW_BODY = 1 << 2,    /* response is not JSON (object media, serial text) */
 	GCP_METADATA = 1 << 3,    /* adds Metadata-Flavor: Google */
+	GCP_NOT_IDEMPOTENT = 1 << 4, /* a create the server may have done even if the answer
+				      * was lost: retried only on 429/503 and when the
+				      * connection was never made */
 };
 
 /* A request description; gcp_call copies everything it needs. */

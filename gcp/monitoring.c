@@ -31,6 +31,7 @@ gcp_rq *gcp_mon_alert_create(const gcp_endpoints *ep, const char *project, const
 {
 	gcp_rq *rq = at(ep, "POST", "monitoring.projects.alertPolicies.create",
 			gcp_pathf("/v3/projects/%s/alertPolicies", project));
+	rq->flags |= GCP_NOT_IDEMPOTENT; /* server-named: a blind retry could make two */
 	json_t *b = json_pack("{s:s,s:s,s:b,s:[o],s:[]}", "displayName", s->display_name, "combiner", "OR",
 			      "enabled", 1, "conditions", condition(s), "notificationChannels");
 	if (s->severity)

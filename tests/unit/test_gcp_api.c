@@ -18,6 +18,7 @@
 #include "gcp/iam.h"
 #include "gcp/kms.h"
 #include "gcp/logging.h"
+#include "gcp/monitoring.h"
 #include "gcp/lro.h"
 #include "gcp/storage.h"
 #include "tests/support/fakeserver.h"
@@ -51,6 +52,15 @@ static void test_request_ids(void **state)
 	gcp_rq_free(a);
 	gcp_rq_free(b);
 	gcp_rq_free(g);
+	/* Server-named creates are flagged so the engine never retries them blindly. */
+	gcp_alert_spec as = { .display_name = "a", .log_filter = "x" };
+	gcp_job_spec js = { .display_name = "j", .machine_type = "m", .image_uri = "i" };
+	a = gcp_mon_alert_create(&ep, "p", &as);
+	b = gcp_ai_job_create(&ep, "p", "us-central1", &js);
+	assert_true(a->flags & GCP_NOT_IDEMPOTENT);
+	assert_true(b->flags & GCP_NOT_IDEMPOTENT);
+	gcp_rq_free(a);
+	gcp_rq_free(b);
 	gcp_endpoints_free(&ep);
 }
 

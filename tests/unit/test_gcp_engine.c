@@ -263,6 +263,35 @@ static void test_retry_gives_up(void **state)
 	result_free(&res);
 }
 
+/* Creates that are not idempotent: a 500 or a cut connection may mean it was done. */
+static void test_not_idempotent(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "POST", "/v3/projects/p/alertPolicies", 1, 500, "{}");
+	fs_json(f->fs, "POST", "/v3/projects/p/alertPolicies", 1, 503, "{}");
+	fs_json(f->fs, "POST", "/v3/projects/p/alertPolicies", 0, 200, "{\"name\":\"projects/p/alertPolicies/1\"}");
+	char *u = url(f, "/v3/projects/p/alertPolicies");
+	gcp_req r;
+	memset(&r, 0, sizeof r);
+	r.method = "POST";
+	r.url = u;
+	r.body = "{}";
+	r.flags = GCP_NOT_IDEMPOTENT;
+	result res;
+	memset(&res, 0, sizeof res);
+	gcp_send(f->ctx, &r, on_done, &res, NULL);
+	gcp_loop_run_until(f->ctx, &res.done, 10000);
+	assert_false(res.ok);
+	assert_int_equal(res.attempts, 1);
+	result_free(&res);
+	gcp_send(f->ctx, &r, on_done, &res, NULL); /* 503: the server says it did nothing */
+	gcp_loop_run_until(f->ctx, &res.done, 10000);
+	assert_true(res.ok);
+	assert_int_equal(res.attempts, 2);
+	result_free(&res);
+	free(u);
+}
+
 static void test_no_retry_4xx(void **state)
 {
 	fx *f = *state;
@@ -506,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_gives_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_retry_4xx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_body_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_urls, setup, teardown),
