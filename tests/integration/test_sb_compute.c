@@ -577,6 +577,36 @@ static void t_hostile_bodies(void **state)
 	st_http_free(&r);
 }
 
+/* A queued Flex-start request survives a restart, in the queue, and then runs. */
+static void t_queue_survives_restart(void **state)
+{
+	st_sandbox *sb = *state;
+	char *dir = st_xstrdup(sb->state);
+	st_http_resp r;
+	json_t *op;
+
+	op = ct_op(sb, "POST", CZ "/instances", "{\"name\":\"od-r\"," TDX_PROPS ","
+		   "\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}");
+	no_error(op);
+	json_decref(op);
+	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"flex-r\"," TDX_PROPS ",\"scheduling\":"
+		"{\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":\"FLEX_START\","
+		"\"maxRunDuration\":{\"seconds\":\"3600\"}}}", 200, &r);
+	st_http_free(&r);
+	st_sandbox_stop(sb, 15, true);
+	free(sb->state);
+	free(sb->log);
+	assert_int_equal(st_sandbox_start(sb, dir, one_gpu), 0);
+	sb->own_state = true;
+	ct_until(sb, CZ "/instances/od-r", "status", "RUNNING", 0);
+	ct_sleep_ms(500);
+	ct_until(sb, CZ "/instances/flex-r", "statusMessage",
+		 "Waiting for GPU capacity (FLEX_START request queued).", 0);
+	json_decref(ct_op(sb, "DELETE", CZ "/instances/od-r", NULL));
+	ct_until(sb, CZ "/instances/flex-r", "status", "RUNNING", 3000);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_hostile_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_queue_survives_restart, setup_one_gpu, teardown),
 		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, teardown),
 		cmocka_unit_test_setup_teardown(t_tenants_move_the_queue, setup_tenants, teardown),
 	};

@@ -344,14 +344,27 @@ static void t_restart_keeps_jobs(void **state)
 	st_sandbox *sb = *state;
 	char *body = job_body("echo ok", "", ""), *name = create(sb, body), *path = job_path(name);
 	char *dir = st_xstrdup(sb->state);
+	char *lbody = job_body("sleep 30", "", ""), *lname, *lpath;
+	st_http_resp r;
 
 	ct_until(sb, path, "state", "JOB_STATE_SUCCEEDED", 10000);
+	lname = create(sb, lbody);
+	lpath = job_path(lname);
+	ct_until(sb, lpath, "state", "JOB_STATE_RUNNING", 10000);
 	st_sandbox_stop(sb, SIGTERM, true);
 	free(sb->state);
 	free(sb->log);
 	assert_int_equal(st_sandbox_start(sb, dir, fast), 0);
 	sb->own_state = true;
 	ct_until(sb, path, "state", "JOB_STATE_SUCCEEDED", 0);
+	/* A job cut off by the restart says so instead of hanging in RUNNING. */
+	ct_until(sb, lpath, "state", "JOB_STATE_FAILED", 0);
+	ct_call(sb, "GET", lpath, NULL, 200, &r);
+	assert_non_null(strstr(ct_str(&r, "error.message"), "restarted"));
+	st_http_free(&r);
+	free(lpath);
+	free(lname);
+	free(lbody);
 	free(dir);
 	free(path);
 	free(name);
