@@ -16,6 +16,9 @@
 #include "config/config_priv.h"
 #include "config/names.h"
 
+/* Most keys in one mapping of the schema (see walk_map). */
+#define MAX_TABLE 16
+
 /* Past this many problems the rest are noise; the operator fixes these first. */
 #define MAX_ERRORS 50
 
@@ -173,6 +176,17 @@ static const struct key top_keys[] = {
 	MAP("bucket", bucket_keys), MAP("training", training_keys), MAP("endpoints", endpoint_keys),
 	MAP("credentials", credentials_keys), MAP("ui", ui_keys), END,
 };
+
+#define TABLE_FITS(t) _Static_assert(sizeof t / sizeof *t - 1 <= MAX_TABLE, #t " exceeds MAX_TABLE")
+TABLE_FITS(names_keys);
+TABLE_FITS(compute_keys);
+TABLE_FITS(kms_keys);
+TABLE_FITS(bucket_keys);
+TABLE_FITS(training_keys);
+TABLE_FITS(endpoint_keys);
+TABLE_FITS(credentials_keys);
+TABLE_FITS(ui_keys);
+TABLE_FITS(top_keys);
 
 /* ------------------------------------------------------------------ reporting */
 
@@ -545,25 +559,13 @@ static void unknown_key(struct ctx *x, const yaml_node_t *kn, const char *name, 
 	st_buf_free(&b);
 }
 
-/* True when an earlier key of the same mapping has the same name; reports it. */
-static bool duplicate(struct ctx *x, const yaml_node_t *map, const yaml_node_pair_t *pair,
-		      const char *name, const char *path)
-{
-	for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
-		const yaml_node_t *qk = yaml_document_get_node(x->doc, q->key);
-		if (qk && qk->type == YAML_SCALAR_NODE && !strcmp((const char *)qk->data.scalar.value, name)) {
-			const yaml_node_t *kn = yaml_document_get_node(x->doc, pair->key);
-			err_at(x, kn, path, "duplicate key (first given at line %lu)",
-			       (unsigned long)qk->start_mark.line + 1);
-			return true;
-		}
-	}
-	return false;
-}
-
+/* Keys per mapping are few; a line number per table entry finds a repeated key in
+ * constant time, so a hostile file of 100,000 "zone:" lines stays fast. */
 static void walk_map(struct ctx *x, const yaml_node_t *map, const struct key *table, const char *prefix)
 {
-	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+	unsigned long first_line[MAX_TABLE] = {0};
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top && x->errors < MAX_ERRORS; pair++) {
 		const yaml_node_t *kn = yaml_document_get_node(x->doc, pair->key);
 		const yaml_node_t *vn = yaml_document_get_node(x->doc, pair->value);
 		if (!kn || !vn)
@@ -577,9 +579,13 @@ static void walk_map(struct ctx *x, const yaml_node_t *map, const struct key *ta
 		const struct key *k = table;
 		while (k->name && strcmp(k->name, name) != 0)
 			k++;
-		if (!k->name)
+		size_t idx = (size_t)(k - table);
+		if (!k->name) {
 			unknown_key(x, kn, name, path, table);
-		else if (!duplicate(x, map, pair, name, path)) {
+		} else if (first_line[idx]) {
+			err_at(x, kn, path, "duplicate key (first given at line %lu)", first_line[idx]);
+		} else {
+			first_line[idx] = (unsigned long)kn->start_mark.line + 1;
 			record_pos(x, path, vn->type == YAML_SCALAR_NODE && !*vn->data.scalar.value ? kn : vn);
 			set_value(x, k, vn, path);
 		}
@@ -626,6 +632,52 @@ static void syntax_error(const char *file, const yaml_parser_t *p, const char *t
 		st_diag_add(diags, file, line, col, NULL, "malformed YAML: %s %s", problem, p->context);
 	else
 		st_diag_add(diags, file, line, col, NULL, "malformed YAML: %s", problem);
+}
+
+/* libyaml slows down quadratically with the depth of nested flow collections (20,000
+ * '[' take seconds, a megabyte of them hours), and no config needs more than a few
+ * levels: count them first, skipping quoted scalars and comments. */
+#define MAX_FLOW_DEPTH 64
+
+static bool token_start(const char *text, size_t i)
+{
+	return i == 0 || strchr(" \t\r\n[{,:", text[i - 1]) != NULL;
+}
+
+static int flow_depth_ok(const char *file, const char *text, size_t len, st_diag_list *diags)
+{
+	int depth = 0;
+	char quote = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (quote == '"') {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				quote = 0;
+		} else if (quote == '\'') {
+			if (c == '\'' && i + 1 < len && text[i + 1] == '\'')
+				i++;
+			else if (c == '\'')
+				quote = 0;
+		} else if (c == '#' && token_start(text, i)) {
+			while (i < len && text[i] != '\n')
+				i++;
+		} else if ((c == '"' || c == '\'') && token_start(text, i)) {
+			quote = c;
+		} else if (c == '[' || c == '{') {
+			if (++depth > MAX_FLOW_DEPTH) {
+				unsigned line, col;
+				offset_to_mark(text, len, i, &line, &col);
+				st_diag_add(diags, file, line, col, NULL,
+					    "malformed YAML: [ ] and { } nested deeper than %d levels", MAX_FLOW_DEPTH);
+				return -1;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
 }
 
 /* Loads one document; 1 = loaded, 0 = end of stream, -1 = syntax error (reported). */
@@ -690,11 +742,14 @@ int st_config_parse(const char *name, const char *text, size_t len, st_config **
 	st_config_set_str(&x.c->bucket.location, NULL);
 	st_config_set_str(&x.c->priv->source, name);
 
-	yaml_parser_t p;
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	int r = walk_document(&x, &p, text, len);
-	yaml_parser_delete(&p);
+	int r = flow_depth_ok(name, text, len, diags);
+	if (r == 0) {
+		yaml_parser_t p;
+		yaml_parser_initialize(&p);
+		yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+		r = walk_document(&x, &p, text, len);
+		yaml_parser_delete(&p);
+	}
 
 	if (r == 0) {
 		bool clean = x.errors == 0;

@@ -177,7 +177,48 @@ static void t_deep_nesting(void **state)
 	st_buf_puts(&b, "\n");
 	char *got = parse_errors(b.p, NULL);
 	st_buf_free(&b);
+	assert_string_equal(got, "t.yaml:1:73: malformed YAML: [ ] and { } nested deeper than 64 levels");
+	free(got);
+	/* Brackets in quoted scalars and comments are text, not nesting. */
+	st_buf_init(&b);
+	st_buf_puts(&b, "# ");
+	for (int i = 0; i < 100; i++)
+		st_buf_puts(&b, "[");
+	st_buf_puts(&b, "\nnames:\n  job: \"");
+	for (int i = 0; i < 100; i++)
+		st_buf_puts(&b, "[");
+	st_buf_puts(&b, "\"\n  alert: 'it''s [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['\n");
+	st_config *c = parse_ok(b.p);
+	assert_int_equal(strlen(c->names.job), 100);
+	assert_true(st_starts_with(c->names.alert, "it's [[["));
+	st_config_free(c);
+	st_buf_free(&b);
+	/* 64 levels of flow nesting are still YAML (and then the wrong type here). */
+	st_buf_init(&b);
+	st_buf_puts(&b, "region: ");
+	for (int i = 0; i < 64; i++)
+		st_buf_puts(&b, "[");
+	for (int i = 0; i < 64; i++)
+		st_buf_puts(&b, "]");
+	got = parse_errors(b.p, NULL);
 	assert_string_equal(got, "t.yaml:1:9: region: expected a string, got a list");
+	free(got);
+	st_buf_free(&b);
+}
+
+/* A file of one key repeated 50,000 times: reported once per line up to the cap,
+ * without comparing every pair. */
+static void t_many_duplicates(void **state)
+{
+	(void)state;
+	st_buf b;
+	st_buf_init(&b);
+	for (int i = 0; i < 50000; i++)
+		st_buf_puts(&b, "zone: us-central1-a\n");
+	char *got = parse_errors(b.p, NULL);
+	st_buf_free(&b);
+	assert_true(st_starts_with(got, "t.yaml:2:1: zone: duplicate key (first given at line 1)\n"));
+	assert_true(st_ends_with(got, "t.yaml:51:1: zone: duplicate key (first given at line 1) (stopping after 50 errors)"));
 	free(got);
 }
 
@@ -438,6 +479,7 @@ int main(void)
 	const struct CMUnitTest rest[] = {
 		cmocka_unit_test(t_many_errors),
 		cmocka_unit_test(t_deep_nesting),
+		cmocka_unit_test(t_many_duplicates),
 		cmocka_unit_test(t_empty_is_defaults),
 		cmocka_unit_test(t_durations),
 		cmocka_unit_test(t_full_fixture),
