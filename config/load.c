@@ -28,6 +28,10 @@ static int load_file(const char *path, st_config **out, st_diag_list *diags)
 {
 	char err[512];
 	size_t len;
+	if (!*path) {
+		st_diag_add(diags, "\"\"", 0, 0, NULL, "expected a config file name, got an empty string");
+		return -1;
+	}
 	char *text = st_read_file(path, ST_CONFIG_MAX_BYTES, &len, err, sizeof err);
 	if (!text) {
 		/* st_read_file starts its reason with the path; the diagnostic adds it again. */

@@ -91,6 +91,14 @@ static void t_missing_explicit(void **state)
 	free(p);
 }
 
+static void t_empty_name(void **state)
+{
+	(void)state;
+	char *err = load_errors("", NULL);
+	assert_string_equal(err, "\"\": expected a config file name, got an empty string");
+	free(err);
+}
+
 static void t_directory(void **state)
 {
 	struct env *e = *state;
@@ -316,6 +324,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_missing_explicit, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_empty_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_not_a_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_unreadable, setup, teardown),
