@@ -365,6 +365,37 @@ static void test_gcloud(void **state)
 	free(script);
 }
 
+/* gcloud's ADC file comes after GOOGLE_APPLICATION_CREDENTIALS in the order. */
+static void test_adc_order(void **state)
+{
+	fx *f = *state;
+	char *adc = st_xasprintf("%s/application_default_credentials.json", f->dir);
+	st_test_write_file(adc, "{\"type\":\"authorized_user\",\"client_id\":\"c\",\"client_secret\":\"s\",\"refresh_token\":\"r\"}");
+	setenv("CLOUDSDK_CONFIG", f->dir, 1);
+	gcp_auth_opts o = { .no_metadata = true, .no_gcloud = true };
+	char err[300];
+	gcp_auth *a = gcp_auth_new(&o, err, sizeof err);
+	assert_non_null(a);
+	assert_string_equal(gcp_auth_kind(a), "authorized_user");
+	assert_non_null(strstr(gcp_auth_describe(a), adc));
+	gcp_auth_free(a);
+	char *key = write_sa_key(f, "first@p.iam.gserviceaccount.com");
+	setenv("GOOGLE_APPLICATION_CREDENTIALS", key, 1);
+	a = gcp_auth_new(&o, err, sizeof err);
+	assert_string_equal(gcp_auth_kind(a), "service_account");
+	gcp_auth_free(a);
+	/* In sandbox mode the operator's real credentials are never used. */
+	gcp_auth_opts so = { .sandbox_url = "http://127.0.0.1:1", .project = "proj-abc", .state_dir = f->dir,
+			     .no_metadata = true, .no_gcloud = true, .no_adc_file = true };
+	a = gcp_auth_new(&so, err, sizeof err);
+	assert_string_equal(gcp_auth_kind(a), "sandbox");
+	gcp_auth_free(a);
+	unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+	unsetenv("CLOUDSDK_CONFIG");
+	free(adc);
+	free(key);
+}
+
 static void test_broken_key_files(void **state)
 {
 	fx *f = *state;
@@ -546,6 +577,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_metadata_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_background_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gcloud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adc_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_key_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_token_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_not_in_errors, setup, teardown),

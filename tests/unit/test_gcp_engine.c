@@ -15,6 +15,7 @@
 #include "common/str.h"
 #include "common/timeutil.h"
 #include "gcp/gcp.h"
+#include "gcp/internal.h"
 #include "tests/support/fakeserver.h"
 
 typedef struct result {
@@ -520,6 +521,34 @@ static void test_external_loop_never_blocks(void **state)
 	result_free(&res);
 }
 
+static void test_backoff_and_retry_after(void **state)
+{
+	(void)state;
+	/* Full jitter: anywhere in [0, min(cap, base * 2^n)], never above. */
+	int64_t max_seen = 0;
+	for (int i = 0; i < 2000; i++) {
+		int64_t d = gcp_backoff_ms(3, 100, 500);
+		assert_true(d >= 0 && d <= 500);
+		if (d > max_seen)
+			max_seen = d;
+		assert_true(gcp_backoff_ms(1, 100, 5000) <= 200);
+	}
+	assert_true(max_seen > 250); /* it does spread out, not stick to the floor */
+	assert_true(gcp_backoff_ms(40, 100, 32000) <= 32000); /* no overflow on many attempts */
+	assert_int_equal(gcp_retry_after_ms("7", 0), 7000);
+	assert_int_equal(gcp_retry_after_ms(" 0 ", 0), 0);
+	assert_int_equal(gcp_retry_after_ms("-3", 0), -1);
+	assert_int_equal(gcp_retry_after_ms("soon", 0), -1);
+	assert_int_equal(gcp_retry_after_ms("99999999999", 0), -1);
+	assert_int_equal(gcp_retry_after_ms(NULL, 0), -1);
+	/* HTTP-date form: 30 s after "now". */
+	int64_t now = 1445412480000LL; /* Wed, 21 Oct 2015 07:28:00 GMT */
+	assert_int_equal(gcp_retry_after_ms("Wed, 21 Oct 2015 07:28:30 GMT", now), 30000);
+	assert_int_equal(gcp_retry_after_ms("Wed, 21 Oct 2015 07:00:00 GMT", now), 0);
+	for (long c = 400; c < 600; c++)
+		assert_int_equal(gcp_retryable_http(c), c == 429 || c == 500 || c == 502 || c == 503 || c == 504);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +574,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_external_loop_never_blocks, setup, teardown),
+		cmocka_unit_test(test_backoff_and_retry_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
