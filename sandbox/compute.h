@@ -121,6 +121,9 @@ void co_zone_op_wait(sb_server *s, sb_call *c);
 void co_global_op_get(sb_server *s, sb_call *c);
 void co_global_op_wait(sb_server *s, sb_call *c);
 
+/* An instance template named as the API accepts it (name, partial path or URL). */
+json_t *co_template_lookup(sb_server *s, const char *project, const char *ref);
+
 /* A list reply {kind, id, items, selfLink, nextPageToken} for one page of kind under
  * prefix, honouring maxResults and pageToken. fill may rewrite each item. */
 void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,

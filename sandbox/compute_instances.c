@@ -11,7 +11,6 @@
 #include "sandbox/compute.h"
 #include "sandbox/compute_validate.h"
 
-json_t *co_template_lookup(sb_server *s, const char *project, const char *ref);
 static int check_items(sb_call *c, const json_t *items);
 
 static char *inst_name(sb_call *c, const char *name)

@@ -181,8 +181,8 @@ static const char *metadata_value(const json_t *inst, const char *key)
 	return NULL;
 }
 
-char *co_metadata_host(sb_server *s);
-char *co_metadata_host(sb_server *s)
+/* host:port of the sandbox, for GCE_METADATA_HOST. */
+static char *metadata_host(sb_server *s)
 {
 	const char *u = sb_base_url(s);
 
@@ -193,7 +193,7 @@ static void start_script(sb_server *s, json_t *inst, const char *script)
 {
 	char *dir = co_inst_dir(s, inst), *gdir = st_xasprintf("%s/guest", dir);
 	char *path = st_xasprintf("%s/startup-script", dir), *out = st_xasprintf("%s/guest.out", dir);
-	char *host = co_metadata_host(s), err[256];
+	char *host = metadata_host(s), err[256];
 	char *env[] = {
 		st_xstrdup("PATH=/usr/local/bin:/usr/bin:/bin"),
 		st_xasprintf("HOME=%s", gdir),

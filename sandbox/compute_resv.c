@@ -20,8 +20,6 @@ static char *tmpl_name(const char *project, const char *name)
 	return st_xasprintf("projects/%s/global/instanceTemplates/%s", project, name);
 }
 
-/* A template reference as the API accepts it: name, partial path or URL. */
-json_t *co_template_lookup(sb_server *s, const char *project, const char *ref);
 json_t *co_template_lookup(sb_server *s, const char *project, const char *ref)
 {
 	const char *p = strstr(ref, "projects/");

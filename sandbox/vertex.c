@@ -135,26 +135,27 @@ static int check_pool(sb_call *c, const json_t *pool, int *gpus)
  * be allowed to use it, as Google requires. */
 static int check_key(sb_server *s, sb_call *c, const char *key, const char *project)
 {
-	char *loc = st_xasprintf("/locations/%s/", sb_var(c, "location")), *agent;
+	char *loc = st_xasprintf("/locations/%s/", sb_var(c, "location"));
+	char *email = st_xasprintf("service-%lld@gcp-sa-aiplatform.iam.gserviceaccount.com",
+				   (long long)sb_project_number(s, project));
+	char *member = st_xasprintf("serviceAccount:%s", email);
 	json_t *k = sb_get(s, "kms.key", key);
 	int rc = -1;
 
-	agent = st_xasprintf("serviceAccount:service-%lld@gcp-sa-aiplatform.iam.gserviceaccount.com",
-			     (long long)sb_project_number(s, project));
 	if (!k)
 		sb_reply_invalid(c, "encryptionSpec.kmsKeyName: Cloud KMS key %s does not exist", key);
 	else if (!strstr(key, loc))
 		sb_reply_invalid(c, "encryptionSpec.kmsKeyName must be in location %s",
 				 sb_var(c, "location"));
-	else if (!sb_kms_key_grants(s, key, agent + 15, VX_AGENT_ROLE) &&
-		 !sb_kms_key_grants(s, key, agent, VX_AGENT_ROLE))
+	else if (!sb_kms_key_grants(s, key, member, VX_AGENT_ROLE))
 		sb_reply_error(c, 400, "FAILED_PRECONDITION", NULL, "The Vertex AI service agent %s "
-			       "needs %s on %s.", agent + 15, VX_AGENT_ROLE, key);
+			       "needs %s on %s.", email, VX_AGENT_ROLE, key);
 	else
 		rc = 0;
 	json_decref(k);
 	free(loc);
-	free(agent);
+	free(email);
+	free(member);
 	return rc;
 }
 
