@@ -41,7 +41,8 @@ typedef struct gcp_resp {
 } gcp_resp;
 
 typedef void (*gcp_done_fn)(gcp_ctx *ctx, const gcp_resp *resp, void *user);
-/* Upload/download progress; total is 0 when unknown. */
+/* Upload/download progress; total is 0 when unknown. It runs inside libcurl: do not
+ * queue or cancel requests from it (note the figures and act on the loop instead). */
 typedef void (*gcp_progress_fn)(void *user, uint64_t now, uint64_t total);
 
 enum gcp_req_flags {
