@@ -58,4 +58,16 @@ int sb_cmek_decrypt_range(const unsigned char *dek, const char *src, uint64_t of
 			  uint64_t len, const char *dst, unsigned char **mem, char *err,
 			  size_t errlen);
 
+/* Resumable uploads grow a chunked file request by request. Appends len bytes of src
+ * (from offset) at plaintext offset at of dst: at must be a whole number of chunks,
+ * and so must len unless final, which also writes the closing chunk. at == 0 starts
+ * a new file. Bytes past at (left by a request that was rolled back) are dropped.
+ * 0 ok; -1 with a reason in err. */
+int sb_cmek_append(const unsigned char *dek, const char *dst, uint64_t at, const char *src,
+		   uint64_t offset, uint64_t len, int final, char *err, size_t errlen);
+/* Size, CRC32C and MD5 of a finished chunked file's plaintext, authenticating every
+ * chunk on the way. 0 ok; -1 with a reason in err. */
+int sb_cmek_digest_file(const unsigned char *dek, const char *path, sb_cmek_digest *dig,
+			char *err, size_t errlen);
+
 #endif

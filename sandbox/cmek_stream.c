@@ -291,3 +291,110 @@ out:
 	free(j.buf);
 	return rc;
 }
+
+/* ------------------------------------------------------------ files grown in steps */
+
+/* Opens dst for appending at plaintext offset at: a fresh file with a new header when
+ * at is 0, else the existing header is loaded and anything past at is cut off (what
+ * a rolled-back request may have left). */
+static int append_open(enc_job *j, const char *dst, uint64_t at)
+{
+	if (at == 0) {
+		j->out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		return j->out < 0 ? -1 : enc_header(j);
+	}
+	j->out = open(dst, O_RDWR | O_CLOEXEC);
+	if (j->out < 0 || pread_all(j->out, j->k.hdr, SB_CMEK_HDR_LEN, 0) != 0 ||
+	    memcmp(j->k.hdr, magic, 8) != 0)
+		return -1;
+	off_t keep = (off_t)(SB_CMEK_HDR_LEN + at / SB_CMEK_CHUNK * (SB_CMEK_CHUNK + SB_CMEK_TAG_LEN));
+	if (ftruncate(j->out, keep) != 0 || lseek(j->out, keep, SEEK_SET) != keep)
+		return -1;
+	return 0;
+}
+
+/* Like enc_chunks, numbering from first; the last chunk is written only when final. */
+static int append_chunks(enc_job *j, uint64_t first, uint64_t offset, uint64_t len, int final)
+{
+	uint64_t idx = first, done = 0;
+	while (done < len || final) {
+		size_t n = len - done >= SB_CMEK_CHUNK ? SB_CMEK_CHUNK : (size_t)(len - done);
+		int last = n < SB_CMEK_CHUNK;
+		if (n && pread_all(j->in, j->buf, n, offset + done) != 0)
+			return -1;
+		if (chunk_run(&j->k, idx, last, j->buf, n, j->buf, j->buf + n) != 0 ||
+		    write_all(j->out, j->buf, n + SB_CMEK_TAG_LEN) != 0)
+			return -1;
+		done += n, idx++;
+		if (last)
+			break;
+	}
+	return 0;
+}
+
+int sb_cmek_append(const unsigned char *dek, const char *dst, uint64_t at, const char *src,
+		   uint64_t offset, uint64_t len, int final, char *err, size_t errlen)
+{
+	enc_job j = {.in = open(src, O_RDONLY | O_CLOEXEC), .out = -1};
+	int rc = -1;
+	errno = 0;
+	if (at % SB_CMEK_CHUNK || (!final && len % SB_CMEK_CHUNK)) {
+		snprintf(err, errlen, "appending to %s: %llu + %llu bytes are not whole %u-byte chunks",
+			 dst, (unsigned long long)at, (unsigned long long)len, SB_CMEK_CHUNK);
+		if (j.in >= 0)
+			close(j.in);
+		return -1;
+	}
+	j.buf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	if (j.in >= 0 && chunker_init(&j.k, dek, 1) == 0 && append_open(&j, dst, at) == 0 &&
+	    append_chunks(&j, at / SB_CMEK_CHUNK, offset, len, final) == 0 && fsync(j.out) == 0)
+		rc = 0;
+	if (rc != 0)
+		snprintf(err, errlen, "cannot append to %s from %s: %s", dst, src,
+			 errno ? strerror(errno) : "cipher failure or damaged file");
+	if (j.in >= 0)
+		close(j.in);
+	if (j.out >= 0 && close(j.out) != 0)
+		rc = -1;
+	EVP_CIPHER_CTX_free(j.k.x);
+	free(j.buf);
+	return rc;
+}
+
+int sb_cmek_digest_file(const unsigned char *dek, const char *path, sb_cmek_digest *dig,
+			char *err, size_t errlen)
+{
+	dec_job j = {.in = -1, .out = -1};
+	EVP_MD_CTX *md5 = EVP_MD_CTX_new();
+	uint32_t crc = 0;
+	int rc = -1;
+	errno = 0;
+	if (!md5 || EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1 || dec_open(&j, dek, path) != 0)
+		goto out;
+	j.buf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	for (uint64_t i = 0; i <= j.plain / SB_CMEK_CHUNK; i++) {
+		uint64_t start = i * SB_CMEK_CHUNK;
+		size_t n = i == j.plain / SB_CMEK_CHUNK ? (size_t)(j.plain - start) : SB_CMEK_CHUNK;
+		uint64_t at = SB_CMEK_HDR_LEN + i * (SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+		if (pread_all(j.in, j.buf, n + SB_CMEK_TAG_LEN, at) != 0 ||
+		    chunk_run(&j.k, i, i == j.plain / SB_CMEK_CHUNK, j.buf, n, j.buf, j.buf + n) != 0)
+			goto out;
+		crc = st_crc32c(crc, j.buf, n);
+		EVP_DigestUpdate(md5, j.buf, n);
+	}
+	unsigned int ml = 0;
+	EVP_DigestFinal_ex(md5, dig->md5, &ml);
+	dig->crc32c = crc;
+	dig->size = j.plain;
+	rc = 0;
+out:
+	if (rc != 0)
+		snprintf(err, errlen, "cannot read back %s: %s", path,
+			 errno && errno != EBADMSG ? strerror(errno) : "damaged or wrong key");
+	if (j.in >= 0)
+		close(j.in);
+	EVP_CIPHER_CTX_free(j.k.x);
+	EVP_MD_CTX_free(md5);
+	free(j.buf);
+	return rc;
+}

@@ -68,6 +68,16 @@ void gcs_lifecycle_tick(sb_server *s);
  * client-supplied crc32c/md5Hash. -1 when c was answered. */
 int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *kms_key,
 		   const char *src, uint64_t off, uint64_t len, json_t *obj);
+/* Wraps dek with kms_key (CMEK, after checking the agent's grant) or seals it with
+ * the master key when kms_key is NULL, setting kmsKeyName and _dek or _dekMaster in
+ * obj. -1 when c was answered. */
+int gcs_data_wrap(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		  const unsigned char *dek, json_t *obj);
+/* Takes an already encrypted chunked file (a finished resumable upload) as the data
+ * of obj: reads it back for size, crc32c and md5Hash, checks client-supplied hashes,
+ * moves it into the blob store. -1 when c was answered. */
+int gcs_data_adopt(sb_server *s, sb_call *c, const unsigned char *dek, const char *path,
+		   json_t *obj);
 /* Unwraps obj's data key; -1 when c was answered (key disabled, destroyed, no grant). */
 int gcs_data_key(sb_server *s, sb_call *c, const json_t *bucket, const json_t *obj,
 		 unsigned char dek[SB_CMEK_KEY_LEN]);
@@ -76,10 +86,21 @@ void gcs_data_reply(sb_server *s, sb_call *c, const json_t *obj, const unsigned 
 		    int status, uint64_t off, uint64_t len);
 
 /* storage_object.c */
-/* Builds a new generation from upload metadata and stores it with data from src.
- * Answers c itself (200 with the object, or the error); 0 on success. */
+/* Data that arrives already encrypted (resumable uploads): the file, its data key
+ * and the object fields that hold the wrapped key. */
+typedef struct gcs_sealed {
+	const char *path;
+	const unsigned char *dek;
+	const json_t *keys; /* kmsKeyName, _dek or _dekMaster */
+} gcs_sealed;
+/* Builds a new generation from upload metadata and stores it with data from src
+ * (plaintext [off, off+len)). Answers c itself (200 with the object, or the error);
+ * 0 on success. (Vertex uses it too, to write job outputs back.) */
 int gcs_object_commit(sb_server *s, sb_call *c, const char *bucket, const json_t *meta,
 		      const char *src, uint64_t off, uint64_t len);
+/* The same with data that arrived already encrypted. */
+int gcs_object_commit_sealed(sb_server *s, sb_call *c, const char *bucket, const json_t *meta,
+			     const gcs_sealed *sealed);
 
 /* route handlers */
 void gcs_bucket_insert(sb_server *s, sb_call *c);

@@ -18,9 +18,8 @@
 #include "common/str.h"
 #include "sandbox/kms.h"
 
-/* Wraps dek for obj; -1 when c was answered. */
-static int wrap_dek(sb_server *s, sb_call *c, const char *project, const char *kms_key,
-		    const unsigned char *dek, json_t *obj)
+int gcs_data_wrap(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		  const unsigned char *dek, json_t *obj)
 {
 	if (!kms_key) {
 		size_t n = 0;
@@ -116,7 +115,7 @@ int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *km
 		sb_reply_error(c, 500, "INTERNAL", NULL, "no randomness for a data key");
 		return -1;
 	}
-	if (wrap_dek(s, c, project, kms_key, dek, obj) != 0 ||
+	if (gcs_data_wrap(s, c, project, kms_key, dek, obj) != 0 ||
 	    encrypt_into_blob(s, c, dek, src, off, len, &d, &blob) != 0)
 		goto out;
 	set_digest(obj, &d, crc, &md5);
@@ -130,6 +129,34 @@ int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *km
 	rc = 0;
 out:
 	OPENSSL_cleanse(dek, sizeof dek);
+	free(blob);
+	free(md5);
+	return rc;
+}
+
+int gcs_data_adopt(sb_server *s, sb_call *c, const unsigned char *dek, const char *path,
+		   json_t *obj)
+{
+	sb_cmek_digest d;
+	char err[512], crc[9], *md5 = NULL;
+	if (sb_cmek_digest_file(dek, path, &d, err, sizeof err) != 0) {
+		sb_log(s, "storage: %s", err);
+		sb_reply_error(c, 500, "DATA_LOSS", "backendError", "upload data unreadable: %s", err);
+		return -1;
+	}
+	set_digest(obj, &d, crc, &md5);
+	int rc = verify_hashes(c, obj, crc, md5);
+	char *blob = st_xasprintf("gcs-%lld", (long long)sb_next_id(s, "gcs.blob"));
+	if (rc == 0 && sb_blob_put_file(s, blob, path) != 0) {
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+			       "cannot store object data as blob %s", blob);
+		rc = -1;
+	}
+	if (rc == 0) {
+		json_object_set_new(obj, "crc32c", json_string(crc));
+		json_object_set_new(obj, "md5Hash", json_string(md5));
+		json_object_set_new(obj, "_blob", json_string(blob));
+	}
 	free(blob);
 	free(md5);
 	return rc;

@@ -95,8 +95,20 @@ static const char *kms_choice(sb_call *c, const json_t *bucket, const json_t *me
 		json_object_get(json_object_get(bucket, "encryption"), "defaultKmsKeyName"));
 }
 
-int gcs_object_commit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
-		      const char *src, uint64_t off, uint64_t len)
+/* The data of a new generation: encrypted now, or adopted when it came sealed. */
+static int store_data(sb_server *s, sb_call *c, const json_t *bucket, const json_t *meta,
+		      const char *src, uint64_t off, uint64_t len, const gcs_sealed *sealed,
+		      json_t *o)
+{
+	const char *project = json_string_value(json_object_get(bucket, "_project"));
+	if (!sealed)
+		return gcs_data_store(s, c, project, kms_choice(c, bucket, meta), src, off, len, o);
+	json_object_update(o, (json_t *)sealed->keys);
+	return gcs_data_adopt(s, c, sealed->dek, sealed->path, o);
+}
+
+static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+		  const char *src, uint64_t off, uint64_t len, const gcs_sealed *sealed)
 {
 	int rc = -1;
 	const char *name = json_string_value(json_object_get(meta, "name"));
@@ -114,8 +126,7 @@ int gcs_object_commit(sb_server *s, sb_call *c, const char *bname, const json_t 
 	}
 	int64_t gen = sb_now_ms(s) * 1000 + sb_next_id(s, "gcs.generation") % 1000;
 	o = new_generation(s, bucket, name, meta, gen);
-	const char *project = json_string_value(json_object_get(bucket, "_project"));
-	if (gcs_data_store(s, c, project, kms_choice(c, bucket, meta), src, off, len, o) != 0)
+	if (store_data(s, c, bucket, meta, src, off, len, sealed, o) != 0)
 		goto out;
 	if (live)
 		retire(s, live, bucket);
@@ -135,6 +146,18 @@ out:
 	json_decref(live);
 	json_decref(bucket);
 	return rc;
+}
+
+int gcs_object_commit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+		      const char *src, uint64_t off, uint64_t len)
+{
+	return commit(s, c, bname, meta, src, off, len, NULL);
+}
+
+int gcs_object_commit_sealed(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+			     const gcs_sealed *sealed)
+{
+	return commit(s, c, bname, meta, NULL, 0, 0, sealed);
 }
 
 /* Loads the object the route names (live or ?generation=); answers c otherwise. */

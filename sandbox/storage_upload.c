@@ -1,8 +1,10 @@
 /* Cloud Storage uploads: uploadType=media and multipart in one request, and
  * resumable sessions (POST starts one and answers with a Location header; PUTs add
  * chunks, 308 with Range until the last byte arrives). The request body is always
- * spooled to a file by the server (SB_STREAM_BODY); chunks of a resumable session
- * are appended to STATE/gcs-uploads/ID and encrypted when the session completes. */
+ * spooled to a file by the server (SB_STREAM_BODY). A resumable session gets its data
+ * key when it starts; each chunk is encrypted onto STATE/gcs-uploads/ID as it
+ * arrives (chunks are whole multiples of the cipher's chunk size), and the finished
+ * file becomes the object's blob without another encryption pass. */
 #include "sandbox/storage.h"
 
 #include <errno.h>
@@ -18,6 +20,8 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "sandbox/storage_multipart.h"
+
+#include <openssl/crypto.h>
 
 #define META_MAX (1u << 20)
 #define CHUNK_UNIT 262144u
@@ -128,6 +132,44 @@ static bool session_ok(sb_server *s, sb_call *c, json_t *meta)
 	return ok;
 }
 
+/* The session's data key, wrapped like an object's, and its encrypted spool file
+ * (header only for now). -1 when c was answered. */
+static int session_keys(sb_server *s, sb_call *c, const json_t *meta, const char *spool,
+			json_t *keys)
+{
+	json_t *b = gcs_bucket_load(s, c, sb_var(c, "bucket"));
+	const char *key = json_string_value(json_object_get(meta, "kmsKeyName"));
+	if (!key)
+		key = json_string_value(
+			json_object_get(json_object_get(b, "encryption"), "defaultKmsKeyName"));
+	unsigned char dek[SB_CMEK_KEY_LEN];
+	char err[256];
+	int rc = b && st_random_bytes(dek, sizeof dek) == 0 ? 0 : -1;
+	char *k = key ? gcs_key_of(key) : NULL;
+	if (rc == 0)
+		rc = gcs_data_wrap(s, c, json_string_value(json_object_get(b, "_project")), k, dek,
+				   keys);
+	if (rc == 0 && sb_cmek_append(dek, spool, 0, "/dev/null", 0, 0, 0, err, sizeof err) != 0) {
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+			       "cannot open an upload session: %s", err);
+		rc = -1;
+	}
+	OPENSSL_cleanse(dek, sizeof dek);
+	free(k);
+	json_decref(b);
+	return rc;
+}
+
+static void session_reply(sb_server *s, sb_call *c, const char *id)
+{
+	char *loc = st_xasprintf("%s/upload/storage/v1/b/%s/o?uploadType=resumable&upload_id=%s",
+				 sb_base_url(s), sb_var(c, "bucket"), id);
+	sb_reply_bytes(c, 200, "text/plain", NULL, 0);
+	sb_reply_header(c, "Location", loc);
+	sb_reply_header(c, "X-GUploader-UploadID", id);
+	free(loc);
+}
+
 static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t len)
 {
 	json_t *meta = read_meta(c, path, 0, len);
@@ -141,25 +183,23 @@ static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t l
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "required", "Required parameter: name");
 	} else if (session_ok(s, c, meta)) {
 		unsigned char rnd[16];
-		char id[33], err[200];
+		char id[33];
 		st_random_bytes(rnd, sizeof rnd);
 		st_hex_encode(rnd, sizeof rnd, id);
 		char *sp = spool_path(id);
-		json_t *sess = json_pack("{s:s, s:O, s:i, s:i}", "bucket", sb_var(c, "bucket"),
-					 "meta", meta, "received", 0, "total", -1);
-		if (st_atomic_write(sp, "", 0, 0600, err, sizeof err) != 0 ||
-		    sb_put(s, "gcs.upload", id, sess) != 0) {
-			sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
-				       "cannot open an upload session: %s", err);
-		} else {
-			char *loc = st_xasprintf("%s/upload/storage/v1/b/%s/o?uploadType=resumable"
-						 "&upload_id=%s", sb_base_url(s), sb_var(c, "bucket"), id);
-			sb_reply_bytes(c, 200, "text/plain", NULL, 0);
-			sb_reply_header(c, "Location", loc);
-			sb_reply_header(c, "X-GUploader-UploadID", id);
-			free(loc);
+		json_t *keys = json_object();
+		if (session_keys(s, c, meta, sp, keys) == 0) {
+			json_t *sess = json_pack("{s:s, s:O, s:O, s:i, s:i}", "bucket",
+						 sb_var(c, "bucket"), "meta", meta, "keys", keys,
+						 "received", 0, "total", -1);
+			if (sb_put(s, "gcs.upload", id, sess) != 0)
+				sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+					       "store write failed");
+			else
+				session_reply(s, c, id);
+			json_decref(sess);
 		}
-		json_decref(sess);
+		json_decref(keys);
 		free(sp);
 	}
 	json_decref(meta);
@@ -221,31 +261,6 @@ static int parse_content_range(const char *h, int64_t *first, int64_t *last, int
 	return 0;
 }
 
-/* Copies body bytes [skip, len) to the spool at offset at. */
-static int spool_append(const char *spool, int64_t at, const char *body, uint64_t skip,
-			uint64_t len)
-{
-	int out = open(spool, O_WRONLY | O_CLOEXEC);
-	int in = open(body, O_RDONLY | O_CLOEXEC);
-	int rc = out >= 0 && in >= 0 && ftruncate(out, at) == 0 ? 0 : -1;
-	char *buf = st_xmalloc(1u << 20);
-	for (uint64_t done = skip; rc == 0 && done < len;) {
-		size_t want = len - done > (1u << 20) ? (1u << 20) : (size_t)(len - done);
-		ssize_t r = pread(in, buf, want, (off_t)done);
-		if (r <= 0 || pwrite(out, buf, (size_t)r, (off_t)(at + (int64_t)(done - skip))) != r)
-			rc = -1;
-		done += r > 0 ? (uint64_t)r : 0;
-	}
-	if (rc == 0 && fsync(out) != 0)
-		rc = -1;
-	free(buf);
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return rc;
-}
-
 static void reply_308(sb_call *c, int64_t received)
 {
 	sb_reply_bytes(c, 308, "text/plain", NULL, 0);
@@ -287,40 +302,70 @@ static int check_chunk(sb_call *c, const json_t *sess, chunk *k)
 }
 
 static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const char *spool,
-		   int64_t total)
+		   const unsigned char *dek)
 {
-	if (gcs_object_commit(s, c, json_string_value(json_object_get(sess, "bucket")),
-			      json_object_get(sess, "meta"), spool, 0, (uint64_t)total) != 0)
+	gcs_sealed sealed = {.path = spool, .dek = dek, .keys = json_object_get(sess, "keys")};
+	if (gcs_object_commit_sealed(s, c, json_string_value(json_object_get(sess, "bucket")),
+				     json_object_get(sess, "meta"), &sealed) != 0)
 		return;
-	/* keep a marker so a late status query still gets the object */
+	/* the spool is now the object's blob; a marker answers late status queries */
 	json_object_set_new(sess, "done", json_true());
 	sb_put(s, "gcs.upload", id, sess);
-	gcs_trash(s, "file", spool);
+}
+
+/* The session's data key: unwrapped as an object's would be, so a key version
+ * disabled mid-upload or a revoked grant stops the upload. -1 when c was answered. */
+static int session_dek(sb_server *s, sb_call *c, const json_t *sess, unsigned char *dek)
+{
+	json_t *b = gcs_bucket_load(s, c, json_string_value(json_object_get(sess, "bucket")));
+	int rc = b ? gcs_data_key(s, c, b, json_object_get(sess, "keys"), dek) : -1;
+	json_decref(b);
+	return rc;
+}
+
+/* Encrypts the chunk's new bytes onto the spool. -1 when c was answered. */
+static int spool_chunk(sb_call *c, const char *spool, const unsigned char *dek, chunk *k,
+		       int64_t received, int64_t total)
+{
+	uint64_t skip = k->first >= 0 && k->first < received ? (uint64_t)(received - k->first) : 0;
+	uint64_t n = k->first >= 0 && k->last >= received ? k->len - skip : 0;
+	int final = total >= 0 && received + (int64_t)n == total;
+	char err[512];
+	if (!final && n % SB_CMEK_CHUNK) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
+			       "Invalid request: the chunk does not continue on a 262144-byte "
+			       "boundary.");
+		return -1;
+	}
+	if ((n || final) && sb_cmek_append(dek, spool, (uint64_t)received, k->path, skip, n, final,
+					   err, sizeof err) != 0) {
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "cannot store the chunk: %s",
+			       err);
+		return -1;
+	}
+	k->len = n;
+	return 0;
 }
 
 static void add_chunk(sb_server *s, sb_call *c, const char *id, json_t *sess, chunk *k)
 {
 	int64_t received = json_integer_value(json_object_get(sess, "received"));
+	int64_t total = k->total >= 0 ? k->total : json_integer_value(json_object_get(sess, "total"));
+	unsigned char dek[SB_CMEK_KEY_LEN];
 	char *spool = spool_path(id);
-	if (k->first >= 0 && k->last >= received) {
-		if (spool_append(spool, received, k->path, (uint64_t)(received - k->first), k->len)) {
-			sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
-				       "cannot store the chunk: %s", strerror(errno));
-			free(spool);
-			return;
-		}
-		received = k->last + 1;
+	if (session_dek(s, c, sess, dek) == 0 &&
+	    spool_chunk(c, spool, dek, k, received, total) == 0) {
+		received += (int64_t)k->len;
+		json_object_set_new(sess, "total", json_integer(total));
+		json_object_set_new(sess, "received", json_integer(received));
+		if (total >= 0 && received == total)
+			finish(s, c, id, sess, spool, dek);
+		else if (sb_put(s, "gcs.upload", id, sess) != 0)
+			sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "store write failed");
+		else
+			reply_308(c, received);
 	}
-	if (k->total >= 0)
-		json_object_set_new(sess, "total", json_integer(k->total));
-	json_object_set_new(sess, "received", json_integer(received));
-	int64_t total = json_integer_value(json_object_get(sess, "total"));
-	if (total >= 0 && received == total)
-		finish(s, c, id, sess, spool, total);
-	else if (sb_put(s, "gcs.upload", id, sess) != 0)
-		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "store write failed");
-	else
-		reply_308(c, received);
+	OPENSSL_cleanse(dek, sizeof dek);
 	free(spool);
 }
 

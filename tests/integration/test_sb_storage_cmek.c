@@ -138,6 +138,21 @@ static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 	kt_do(&sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"plain\"}", 200);
 	kt_upload(&sb, "plain", "p", secret, sizeof secret - 1, 200, &r);
 	st_http_free(&r);
+	/* an unfinished resumable upload holds its first chunk encrypted too */
+	assert_int_equal(st_http(&sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=resumable"
+				 "&name=partial", "{}", 2, "application/json", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	char loc[512];
+	st_http_header(&r, "Location", loc, sizeof loc);
+	st_http_free(&r);
+	char *chunk = st_xmalloc(262144);
+	for (size_t i = 0; i + sizeof secret <= 262144; i += sizeof secret)
+		memcpy(chunk + i, secret, sizeof secret);
+	const char *cr[] = {"Content-Range: bytes 0-262143/*", NULL};
+	assert_int_equal(st_http(&sb, "PUT", loc, chunk, 262144, "text/plain", NULL, cr, &r), 0);
+	assert_int_equal(r.status, 308);
+	st_http_free(&r);
+	free(chunk);
 	st_sandbox_stop(&sb, SIGTERM, true);
 	assert_false(tree_contains(state, "TOP-SECRET-ROW"));
 	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);

@@ -186,6 +186,45 @@ static void plain_size_rejects_impossible_sizes(void **st)
 	assert_int_equal(sb_cmek_plain_size(SB_CMEK_HDR_LEN + SB_CMEK_CHUNK + 16), -1);
 }
 
+static void append_in_steps_and_digest(void **st)
+{
+	fx f;
+	size_t len = 5 * SB_CMEK_CHUNK + 321;
+	fx_make(&f, len);
+	char err[256];
+	/* 2 chunks, then a "rolled back" 2 more, then those 2 again, then the rest */
+	assert_int_equal(sb_cmek_append(dek, f.enc, 0, f.src, 5, 2 * SB_CMEK_CHUNK, 0, err,
+					sizeof err), 0);
+	assert_int_equal(sb_cmek_append(dek, f.enc, 2 * SB_CMEK_CHUNK, f.src, 5, 2 * SB_CMEK_CHUNK,
+					0, err, sizeof err), 0);
+	assert_int_equal(sb_cmek_append(dek, f.enc, 2 * SB_CMEK_CHUNK, f.src, 5 + 2 * SB_CMEK_CHUNK,
+					2 * SB_CMEK_CHUNK, 0, err, sizeof err), 0);
+	assert_int_equal(sb_cmek_append(dek, f.enc, 4 * SB_CMEK_CHUNK, f.src, 5 + 4 * SB_CMEK_CHUNK,
+					SB_CMEK_CHUNK + 321, 1, err, sizeof err), 0);
+	sb_cmek_digest d;
+	assert_int_equal(sb_cmek_digest_file(dek, f.enc, &d, err, sizeof err), 0);
+	assert_int_equal(d.size, len);
+	assert_int_equal(d.crc32c, st_crc32c(0, f.data, len));
+	unsigned char *mem = NULL;
+	assert_int_equal(sb_cmek_decrypt_range(dek, f.enc, 0, len, NULL, &mem, err, sizeof err), 0);
+	assert_memory_equal(mem, f.data, len);
+	free(mem);
+	/* an unfinished file (no closing chunk) does not pass as complete */
+	assert_int_equal(sb_cmek_append(dek, f.enc, 0, f.src, 5, SB_CMEK_CHUNK, 0, err, sizeof err), 0);
+	assert_int_equal(sb_cmek_digest_file(dek, f.enc, &d, err, sizeof err), -1);
+	/* an empty final append closes a chunk-aligned file */
+	assert_int_equal(sb_cmek_append(dek, f.enc, SB_CMEK_CHUNK, f.src, 0, 0, 1, err, sizeof err), 0);
+	assert_int_equal(sb_cmek_digest_file(dek, f.enc, &d, err, sizeof err), 0);
+	assert_int_equal(d.size, SB_CMEK_CHUNK);
+	/* misaligned steps are refused */
+	assert_int_equal(sb_cmek_append(dek, f.enc, 10, f.src, 0, SB_CMEK_CHUNK, 0, err, sizeof err), -1);
+	assert_int_equal(sb_cmek_append(dek, f.enc, 0, f.src, 0, 10, 0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "whole"));
+	unsigned char other[32] = {5};
+	assert_int_equal(sb_cmek_digest_file(other, f.enc, &d, err, sizeof err), -1);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +233,7 @@ int main(void)
 		cmocka_unit_test(detects_wrong_key_tampering_and_truncation),
 		cmocka_unit_test(missing_source_is_an_error),
 		cmocka_unit_test(plain_size_rejects_impossible_sizes),
+		cmocka_unit_test(append_in_steps_and_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
