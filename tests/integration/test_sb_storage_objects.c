@@ -75,6 +75,26 @@ static void media_upload_and_download(void **st)
 	free(data);
 }
 
+static void chunked_request_body(void **st)
+{
+	st_sandbox *sb = *st;
+	st_http_resp r;
+	size_t len = 700000;
+	unsigned char *data = kt_bytes(len, 9);
+	const char *te[] = {"Transfer-Encoding: chunked", NULL};
+	assert_int_equal(st_http(sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=media"
+				 "&name=chunked", (const char *)data, len, "application/octet-stream",
+				 NULL, te, &r), 0);
+	assert_int_equal(r.status, 200);
+	check_object(&r, "chunked", data, len);
+	st_http_free(&r);
+	kt_download(sb, BKT, "chunked", NULL, 200, &r);
+	assert_int_equal(r.len, len);
+	assert_memory_equal(r.body, data, len);
+	st_http_free(&r);
+	free(data);
+}
+
 static void ranges(void **st)
 {
 	st_sandbox *sb = *st;
@@ -540,6 +560,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(media_upload_and_download, setup, teardown),
+		cmocka_unit_test_setup_teardown(chunked_request_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_object_streams_through_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(multipart_upload, setup, teardown),

@@ -159,6 +159,34 @@ static void block_edge_boundary(void **st)
 	free(body);
 }
 
+/* Every prefix of a good body, and every single-byte corruption of it, parses or
+ * fails cleanly; only the whole body parses as two parts with the right media. */
+static void every_truncation_and_corruption(void **st)
+{
+	sb_multipart m;
+	char err[256];
+	size_t n = sizeof good - 1;
+	for (size_t cut = 0; cut < n; cut++) {
+		int rc = parse(good, cut, "multipart/related; boundary=XyZ", &m, err);
+		if (rc == 0)
+			sb_multipart_free(&m);
+		/* the closing delimiter needs its "--": no shorter prefix is complete */
+		if (cut < n - 2)
+			assert_int_equal(rc, -1);
+	}
+	char *copy = st_xmalloc(n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(copy, good, n);
+		copy[i] ^= 0x5a;
+		if (parse(copy, n, "multipart/related; boundary=XyZ", &m, err) == 0) {
+			assert_int_equal(m.nparts, 2);
+			assert_true(m.parts[1].off + m.parts[1].len <= n);
+			sb_multipart_free(&m);
+		}
+	}
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +197,7 @@ int main(void)
 		cmocka_unit_test(wrong_part_count),
 		cmocka_unit_test(boundary_extraction),
 		cmocka_unit_test(block_edge_boundary),
+		cmocka_unit_test(every_truncation_and_corruption),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
