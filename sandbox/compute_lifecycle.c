@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/atomicfile.h"
 #include "common/codec.h"
@@ -45,6 +46,27 @@ static void serial_printf(sb_server *s, json_t *inst, const char *fmt, ...)
 	va_end(ap);
 	co_serial_append(s, inst, line, strlen(line));
 	free(line);
+}
+
+/* "Nov 25 20:41:07", the syslog prefix of guest lines on a real serial console. */
+static void syslog_time(sb_server *s, char *buf, size_t size)
+{
+	time_t t = (time_t)(sb_now_ms(s) / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%b %e %H:%M:%S", &tm);
+}
+
+
+/* A line from the script runner itself, in its serial console format. */
+static void runner_line(sb_server *s, json_t *inst, const char *what)
+{
+	char when[32];
+
+	syslog_time(s, when, sizeof(when));
+	serial_printf(s, inst, "%s %s google_metadata_script_runner: %s\r\n", when,
+		      stj_str(inst, "name"), what);
 }
 
 static json_t *gce_resource(const json_t *inst)
@@ -216,10 +238,12 @@ static void start_script(sb_server *s, json_t *inst, const char *script)
 		free(old);
 	if (st_atomic_write(path, script, strlen(script), 0700, err, sizeof(err)) != 0 ||
 	    (pid = guest_spawn(gdir, argv, env, out, err, sizeof(err))) < 0) {
-		serial_printf(s, inst, "google_metadata_script_runner: startup-script could not "
-			      "start: %s\r\n", err);
+		char *why = st_xasprintf("startup-script could not start: %s", err);
+
+		runner_line(s, inst, why);
+		free(why);
 	} else {
-		serial_printf(s, inst, "google_metadata_script_runner: Starting startup scripts.\r\n");
+		runner_line(s, inst, "Starting startup scripts.");
 		json_object_set_new(co_priv(inst), "pid", json_integer(pid));
 		json_object_set_new(co_priv(inst), "outOff", json_integer(off));
 		json_object_set_new(co_priv(inst), "scriptWall", json_integer(st_wall_ms()));
@@ -252,15 +276,17 @@ void co_boot(sb_server *s, json_t *inst)
 
 static void emit_lines(sb_server *s, json_t *inst, char *text, size_t n)
 {
-	char *line = text, *nl, *out;
+	char *line = text, *nl, *out, when[32];
 	int64_t pid = co_priv_int(inst, "pid", 0);
+
+	syslog_time(s, when, sizeof(when));
 
 	while (line < text + n) {
 		nl = memchr(line, '\n', (size_t)(text + n - line));
 		if (nl)
 			*nl = '\0';
-		out = st_xasprintf("%s google_metadata_script_runner[%lld]: startup-script: %s\r\n",
-				   stj_str(inst, "name"), (long long)pid, line);
+		out = st_xasprintf("%s %s google_metadata_script_runner[%lld]: startup-script: %s\r\n",
+				   when, stj_str(inst, "name"), (long long)pid, line);
 		co_serial_append(s, inst, out, strlen(out));
 		log_text(s, inst, "serialconsole.googleapis.com%2Fserial_port_1_output", line);
 		free(out);
@@ -301,10 +327,12 @@ static bool pump(sb_server *s, json_t *inst, bool final)
 
 static void script_ended(sb_server *s, json_t *inst, const char *how)
 {
+	char *line = st_xasprintf("startup-script %s", how);
+
 	pump(s, inst, true);
-	serial_printf(s, inst, "%s google_metadata_script_runner: startup-script %s\r\n"
-		      "%s google_metadata_script_runner: Finished running startup scripts.\r\n",
-		      stj_str(inst, "name"), how, stj_str(inst, "name"));
+	runner_line(s, inst, line);
+	runner_line(s, inst, "Finished running startup scripts.");
+	free(line);
 	json_object_set_new(co_priv(inst), "pid", json_integer(0));
 }
 

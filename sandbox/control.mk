@@ -56,7 +56,7 @@ tests_integration_test_sb_monitoring_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_monitoring_LDADD = $(SB_CONTROL_ITEST_LDADD)
 SB_CONTROL_ITESTS += tests/integration/test_sb_vertex
 tests_integration_test_sb_vertex_SOURCES = tests/integration/test_sb_vertex.c \
-	tests/integration/test_sb_compute_util.h
+	tests/integration/test_sb_compute_util.h tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_vertex_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_vertex_LDADD = $(SB_CONTROL_ITEST_LDADD)
 check_PROGRAMS += $(SB_CONTROL_ITESTS)
