@@ -142,8 +142,14 @@ static void t_time_limit(void **state)
 {
 	st_sandbox *sb = *state;
 	char *id = vm_with_script(sb, "vm-t", "echo sleeping\nsleep 30\necho not reached\n");
+	char *id2;
 
 	ct_serial_until(sb, "vm-t", "killed after the 1 s time limit", 5000);
+	/* A script killed from outside (here by itself) is reported, not lost. */
+	id2 = vm_with_script(sb, "vm-x", "echo before\nkill -9 $$\necho after\n");
+	ct_serial_until(sb, "vm-x", "startup-script exit status 137", 5000);
+	ct_serial_until(sb, "vm-x", "startup-script: before", 0);
+	free(id2);
 	free(id);
 }
 
