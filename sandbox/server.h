@@ -149,6 +149,8 @@ int sb_store_open(sb_server *s);
 void sb_store_close(sb_server *s);
 int sb_store_reset(sb_server *s);
 char *sb_meta_get(sb_server *s, const char *key);
+/* store_prune.c: drops expired tokens and aged log entries (at most once a minute). */
+void sb_store_prune(sb_server *s);
 void sb_meta_put(sb_server *s, const char *key, const char *value);
 
 /* clock.c */

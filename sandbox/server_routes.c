@@ -40,4 +40,5 @@ const sb_service sb_svc_core = {
 	.name = "sandbox",
 	.routes = core_routes,
 	.nroutes = sizeof core_routes / sizeof *core_routes,
+	.tick = sb_store_prune,
 };

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include "common/timeutil.h"
+
 static st_sandbox sb;
 
 static int setup(void **state)
@@ -316,6 +318,47 @@ static void t_logging_disabled(void **state)
 	(void)state;
 }
 
+/* Retention: 30 days for most logs, 400 for Admin Activity, applied on the tick. */
+static void t_retention(void **state)
+{
+	char *dir = st_test_tmpdir("log-retention");
+	st_sandbox box;
+	assert_int_equal(st_sandbox_start(&box, dir, NULL), 0);
+	assert_int_equal(st_sandbox_enable_all(&box, "p1"), 0);
+	char d1[40], d40[40], d500[40];
+	int64_t now = st_wall_ms();
+	st_rfc3339_format(now - 86400000LL, d1, sizeof d1);
+	st_rfc3339_format(now - 40 * 86400000LL, d40, sizeof d40);
+	st_rfc3339_format(now - 500 * 86400000LL, d500, sizeof d500);
+	char *body = st_xasprintf(
+		"{\"resource\":{\"type\":\"global\"},\"entries\":["
+		"{\"logName\":\"projects/p1/logs/app\",\"timestamp\":\"%s\",\"textPayload\":\"A\"},"
+		"{\"logName\":\"projects/p1/logs/cloudaudit.googleapis.com%%2Factivity\","
+		"\"timestamp\":\"%s\",\"textPayload\":\"B\"},"
+		"{\"logName\":\"projects/p1/logs/app\",\"timestamp\":\"%s\",\"textPayload\":\"C\"},"
+		"{\"logName\":\"projects/p1/logs/cloudaudit.googleapis.com%%2Factivity\","
+		"\"timestamp\":\"%s\",\"textPayload\":\"D\"}]}", d40, d40, d1, d500);
+	st_http_resp r;
+	sbt_call(&box, "POST", "/v2/entries:write", body, 200, &r);
+	st_http_free(&r);
+	free(body);
+	st_sandbox_stop(&box, SIGTERM, true);
+	assert_int_equal(st_sandbox_start(&box, dir, NULL), 0);
+	usleep(400000);
+	sbt_call(&box, "POST", "/v2/entries:list",
+		 "{\"resourceNames\":[\"projects/p1\"],\"filter\":\"textPayload:*\","
+		 "\"orderBy\":\"timestamp asc\"}", 200, &r);
+	json_t *e = json_object_get(r.json, "entries");
+	assert_int_equal(json_array_size(e), 2);
+	assert_string_equal(entry_str(json_array_get(e, 0), "textPayload"), "B");
+	assert_string_equal(entry_str(json_array_get(e, 1), "textPayload"), "C");
+	st_http_free(&r);
+	sbt_stop(&box);
+	st_test_rmtree(dir);
+	free(dir);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +369,7 @@ int main(void)
 		cmocka_unit_test(t_write_entries),
 		cmocka_unit_test(t_sinks),
 		cmocka_unit_test(t_logging_disabled),
+		cmocka_unit_test(t_retention),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
