@@ -312,6 +312,38 @@ static void t_serial_window(void **state)
 	free(id);
 }
 
+/* A full disk under serial port 1 (the file swapped for /dev/full): the sandbox says
+ * so in its log, naming the file, keeps serving, and recovers when space is back. */
+static void t_serial_disk_full(void **state)
+{
+	st_sandbox *sb = *state;
+	char *id = vm_with_script(sb, "vm-f", "echo first-boot\n");
+	char *path = st_xasprintf("%s/compute/%s/serial-1.log", sb->state, id), err[64], *log;
+	size_t len;
+	int i;
+	bool said = false;
+
+	ct_serial_until(sb, "vm-f", "startup-script: first-boot", 5000);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/dev/full", path), 0);
+	json_decref(ct_op(sb, "POST", CZ "/instances/vm-f/reset", NULL));
+	for (i = 0; i < 50 && !said; i++) {
+		log = st_read_file(sb->log, 1 << 22, &len, err, sizeof(err));
+		said = log && strstr(log, "serial port write to") && strstr(log, "serial-1.log") &&
+		       strstr(log, "No space left on device");
+		free(log);
+		if (!said)
+			ct_sleep_ms(100);
+	}
+	assert_true(said);
+	ct_until(sb, CZ "/instances/vm-f", "status", "RUNNING", 0);
+	assert_int_equal(unlink(path), 0);
+	json_decref(ct_op(sb, "POST", CZ "/instances/vm-f/reset", NULL));
+	ct_serial_until(sb, "vm-f", "simulated boot 3", 5000);
+	free(path);
+	free(id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_metadata_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_restart_keeps_vm_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_serial_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_serial_disk_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
