@@ -348,6 +348,50 @@ static void t_refuses_remote_and_bad_flags(void **state)
 	(void)state;
 }
 
+/* Runs the sandbox binary with a state dir and returns its first output line. */
+static int run_bin(const char *state, char *line, size_t size)
+{
+	char *cmd = st_xasprintf("'%s' --listen 127.0.0.1:0 --state '%s' 2>&1", getenv("ST_SANDBOX"),
+				 state);
+	FILE *p = popen(cmd, "r");
+	line[0] = '\0';
+	if (!fgets(line, (int)size, p))
+		line[0] = '\0';
+	int st = pclose(p);
+	free(cmd);
+	return st;
+}
+
+static void t_bad_state(void **state)
+{
+	char line[512];
+	char *dir = st_test_tmpdir("badstate");
+	/* A regular file where the directory should be. */
+	char *file = st_xasprintf("%s/plain-file", dir);
+	st_test_write_file(file, "x");
+	assert_int_not_equal(run_bin(file, line, sizeof line), 0);
+	assert_non_null(strstr(line, file));
+	/* A database file that is not one. */
+	char *sdir = st_xasprintf("%s/st", dir);
+	char *db = st_xasprintf("%s/sandbox.db", sdir);
+	mkdir(sdir, 0700);
+	st_test_write_file(db, "this is not an sqlite database, just text that is long enough");
+	assert_int_not_equal(run_bin(sdir, line, sizeof line), 0);
+	assert_non_null(strstr(line, "state store"));
+	/* A directory another sandbox is using. */
+	st_sandbox sb;
+	assert_int_equal(st_sandbox_start(&sb, NULL, NULL), 0);
+	assert_int_not_equal(run_bin(sb.state, line, sizeof line), 0);
+	assert_non_null(strstr(line, "in use"));
+	sbt_stop(&sb);
+	free(db);
+	free(sdir);
+	free(file);
+	st_test_rmtree(dir);
+	free(dir);
+	(void)state;
+}
+
 static void t_strict_auth(void **state)
 {
 	const char *extra[] = {"--strict-auth", NULL};
@@ -492,6 +536,7 @@ int main(void)
 		cmocka_unit_test(t_kill9_mid_request),
 		cmocka_unit_test(t_faults_reproducible),
 		cmocka_unit_test(t_refuses_remote_and_bad_flags),
+		cmocka_unit_test(t_bad_state),
 		cmocka_unit_test(t_strict_auth),
 		cmocka_unit_test(t_concurrent_clients),
 		cmocka_unit_test(t_disk_full),
