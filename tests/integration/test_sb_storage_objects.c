@@ -507,6 +507,35 @@ static void plain_bucket_without_cmek(void **st)
 	free(p);
 }
 
+/* The scratch directory turned into a plain file stands in for a disk that cannot
+ * take more data: uploads fail with a clear 503 and leave nothing half-made. */
+static void scratch_failure_is_clean(void **st)
+{
+	st_sandbox *sb = *st;
+	st_http_resp r;
+	kt_upload(sb, BKT, "keep", "old", 3, 200, &r);
+	st_http_free(&r);
+	char *tmp = st_xasprintf("%s/gcs-tmp", sb->state);
+	char *aside = st_xasprintf("%s/gcs-tmp.aside", sb->state);
+	assert_int_equal(rename(tmp, aside), 0);
+	st_test_write_file(tmp, "not a directory");
+	kt_upload(sb, BKT, "keep", "new", 3, 503, &r);
+	kt_error(&r, 503, "UNAVAILABLE", "gcs-tmp");
+	st_http_free(&r);
+	kt_upload(sb, BKT, "other", "x", 1, 503, &r);
+	st_http_free(&r);
+	assert_int_equal(unlink(tmp), 0);
+	assert_int_equal(rename(aside, tmp), 0);
+	kt_download(sb, BKT, "keep", NULL, 200, &r);
+	assert_memory_equal(r.body, "old", 3);
+	st_http_free(&r);
+	kt_do(sb, "GET", "/storage/v1/b/" BKT "/o/other", NULL, 404);
+	kt_upload(sb, BKT, "other", "x", 1, 200, &r);
+	st_http_free(&r);
+	free(tmp);
+	free(aside);
+}
+
 static int count_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -573,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(plain_bucket_without_cmek, setup, teardown),
 		cmocka_unit_test_setup_teardown(replaced_and_deleted_data_is_reclaimed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(scratch_failure_is_clean, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
