@@ -491,6 +491,31 @@ static void test_retries_under_faults(void **state)
 	/* With 40 % of answers faulted, 24 calls cannot all have gone through first time. */
 	assert_true(sent > 2 * n);
 	printf("# %d calls took %d attempts under faults\n", 2 * n, sent);
+	/* A retry after a lost answer sends the very same request again: with the same
+	 * requestId the sandbox hands back the first operation instead of a 409. */
+	gcp_rq *rq = gcp_ce_reservation_insert(&f->ep, PROJECT, ZONE, "res-replay", "n2-standard-2", NULL, 0, 1);
+	char *url = st_xstrdup(rq->url), *body = stj_dump(rq->body);
+	gcp_rq_free(rq);
+	char *opname[2] = { NULL, NULL };
+	for (int i = 0; i < 2; i++) {
+		gcp_req q;
+		memset(&q, 0, sizeof q);
+		q.method = "POST";
+		q.url = url;
+		q.body = body;
+		result r = {0};
+		assert_int_equal(gcp_send(f->ctx, &q, on_done, &r, NULL), 0);
+		wait_for(f, &r);
+		if (!r.ok)
+			fail_msg("replay %d: %s", i, r.err.message);
+		opname[i] = st_xstrdup(stj_str(r.json, "name"));
+		res_free(&r);
+	}
+	assert_string_equal(opname[0], opname[1]);
+	free(opname[0]);
+	free(opname[1]);
+	free(url);
+	free(body);
 	/* Direct look at the sandbox, independent of the client under test. */
 	st_http_resp h;
 	assert_int_equal(st_http_json(&f->sb, "GET", "/compute/v1/projects/" PROJECT "/zones/" ZONE "/reservations?maxResults=500", NULL, &h), 0);
@@ -500,7 +525,7 @@ static void test_retries_under_faults(void **state)
 		st_http_json(&f->sb, "GET", "/compute/v1/projects/" PROJECT "/zones/" ZONE "/reservations?maxResults=500", NULL, &h);
 	}
 	assert_int_equal(h.status, 200);
-	assert_int_equal(json_array_size(json_object_get(h.json, "items")), n);
+	assert_int_equal(json_array_size(json_object_get(h.json, "items")), n + 1);
 	st_http_free(&h);
 	/* The faults really happened: the sandbox logged them. */
 	char *cmd = st_xasprintf("grep -ci 'fault' %s >/dev/null", f->sb.log);
