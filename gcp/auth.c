@@ -132,7 +132,8 @@ static void take_token_reply(gcp_auth *a, const gcp_resp *r, const char *what)
 		set_failure(a, &e);
 		return;
 	}
-	store_token(a, tok, ttl);
+	/* A lifetime beyond a day is not something Google issues; do not trust it. */
+	store_token(a, tok, ttl > 86400 ? 86400 : ttl);
 }
 
 static void settle(gcp_auth *a)
