@@ -14,6 +14,9 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "gcp/aiplatform.h"
+#include "gcp/cc.h"
+#include "gcp/metadata.h"
+#include "gcp/serviceusage.h"
 #include "gcp/compute.h"
 #include "gcp/iam.h"
 #include "gcp/kms.h"
@@ -110,6 +113,37 @@ static void test_endpoint_rules(void **state)
 	free(u);
 	assert_null(gcp_resolve_path(&ep, "v9/whatever", err, sizeof err));
 	assert_non_null(strstr(err, "cannot tell"));
+	gcp_endpoints_free(&ep);
+}
+
+static void test_small_builders_and_getters(void **state)
+{
+	(void)state;
+	gcp_endpoints ep;
+	gcp_endpoints_init(&ep);
+	gcp_rq *rq = gcp_md_attribute(&ep, "startup-script");
+	assert_string_equal(rq->url, "http://metadata.google.internal/computeMetadata/v1/instance/attributes/startup-script");
+	assert_true((rq->flags & (GCP_METADATA | GCP_NO_AUTH | GCP_RAW_BODY)) == (GCP_METADATA | GCP_NO_AUTH | GCP_RAW_BODY));
+	gcp_rq_free(rq);
+	rq = gcp_md_identity(&ep, "https://aud/x y");
+	assert_non_null(strstr(rq->url, "/instance/service-accounts/default/identity?audience=https%3A%2F%2Faud%2Fx%20y&format=full"));
+	gcp_rq_free(rq);
+	assert_null(gcp_su_batch_enable(&ep, "p", NULL, 0)); /* nothing to enable */
+	const char *many[21];
+	for (int i = 0; i < 21; i++)
+		many[i] = "x.googleapis.com";
+	assert_null(gcp_su_batch_enable(&ep, "p", many, 21)); /* Google's limit is 20 */
+	char *email = gcp_iam_sa_email("runner", "proj-1");
+	assert_string_equal(email, "runner@proj-1.iam.gserviceaccount.com");
+	free(email);
+	json_t *j = parse("{\"state\":\"ENABLED\",\"oidcClaimsToken\":\"eyJ.x.y\"}");
+	assert_string_equal(gcp_su_state(j), "ENABLED");
+	assert_string_equal(gcp_cc_token(j), "eyJ.x.y");
+	json_decref(j);
+	j = parse("{\"state\":1,\"oidcClaimsToken\":[]}");
+	assert_null(gcp_su_state(j));
+	assert_null(gcp_cc_token(j));
+	json_decref(j);
 	gcp_endpoints_free(&ep);
 }
 
@@ -566,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_request_ids),
 		cmocka_unit_test(test_paths_and_escaping),
 		cmocka_unit_test(test_endpoint_rules),
+		cmocka_unit_test(test_small_builders_and_getters),
 		cmocka_unit_test(test_kms_key_body),
 		cmocka_unit_test(test_policy_helpers),
 		cmocka_unit_test(test_compute_op_parse),
