@@ -57,6 +57,13 @@ static void t_default_policy(void **state)
 	sbt_call(&sb, "GET", "/v3/projects/p1", NULL, 200, &r);
 	assert_string_equal(sbt_str(&r, "state"), "ACTIVE");
 	st_http_free(&r);
+	sbt_call(&sb, "POST", "/v1/projects/p1:testIamPermissions",
+		 "{\"permissions\":[\"iam.serviceAccounts.create\",\"logging.sinks.create\"]}", 200,
+		 &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "permissions")), 2);
+	st_http_free(&r);
+	sbt_call(&sb, "POST", "/v1/projects/p1:testIamPermissions", "{}", 400, &r);
+	st_http_free(&r);
 	(void)state;
 }
 
@@ -86,6 +93,16 @@ static void t_read_modify_write_etag(void **state)
 	json_object_del(now, "etag");
 	set_policy(now, "bindings", 200, &r);
 	st_http_free(&r);
+	/* v3 serves the same policy. */
+	json_t *body = json_pack("{s:O}", "policy", now);
+	char *text = json_dumps(body, JSON_COMPACT);
+	sbt_call(&sb, "POST", "/v3/projects/p1:setIamPolicy", text, 200, &r);
+	st_http_free(&r);
+	sbt_call(&sb, "POST", "/v3/projects/p1:getIamPolicy", "{}", 200, &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "bindings")), 2);
+	st_http_free(&r);
+	free(text);
+	json_decref(body);
 	json_decref(now);
 	json_decref(p);
 	free(old_etag);
