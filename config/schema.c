@@ -133,6 +133,11 @@ const struct key st_schema_top[] = {
 	MAP("credentials", credentials_keys), MAP("ui", ui_keys), END,
 };
 
+/* K_ENUM stores the choice's index through an int pointer. */
+_Static_assert(sizeof(enum st_provisioning) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum st_cred_source) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum st_color_mode) == sizeof(int), "enum size");
+
 #define TABLE_FITS(t) _Static_assert(sizeof t / sizeof *t - 1 <= MAX_TABLE, #t " exceeds MAX_TABLE")
 TABLE_FITS(names_keys);
 TABLE_FITS(compute_keys);
