@@ -105,19 +105,20 @@ static void keys_survive_restart_and_kill(void **st)
 	kt_make_key(&sb);
 	kt_grant(&sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
 	char *ct = encrypt_hi(&sb);
-	st_sandbox_stop(&sb, SIGTERM, true);
+	kt_stop_keep(&sb, SIGTERM);
 	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
 	assert_int_equal(decrypt_status(&sb, ct, NULL), 200);
 	char *ct2 = encrypt_hi(&sb);
-	st_sandbox_stop(&sb, SIGKILL, true);
+	kt_stop_keep(&sb, SIGKILL);
 	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
 	assert_int_equal(decrypt_status(&sb, ct, NULL), 200);
 	assert_int_equal(decrypt_status(&sb, ct2, NULL), 200);
-	st_sandbox_stop(&sb, SIGTERM, true);
+	kt_stop_keep(&sb, SIGTERM);
 	/* a damaged master key is refused at start with a message, not used */
 	char *mk = st_xasprintf("%s/master.key", state);
 	st_test_write_file(mk, "short");
 	assert_int_not_equal(st_sandbox_start(&sb, state, NULL), 0);
+	st_sandbox_stop(&sb, SIGTERM, false);
 	free(mk);
 	free(ct);
 	free(ct2);

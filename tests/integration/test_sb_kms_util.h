@@ -79,6 +79,17 @@ static inline void kt_start(st_sandbox *sb, const char *state, const char *const
 	assert_int_equal(st_sandbox_enable_all(sb, KT_PROJECT), 0);
 }
 
+/* Stops the sandbox and keeps its state directory for a restart; st_sandbox_stop
+ * leaves the state and log strings allocated in that case, so they are freed here. */
+static inline void kt_stop_keep(st_sandbox *sb, int sig)
+{
+	st_sandbox_stop(sb, sig, true);
+	unlink(sb->log);
+	free(sb->state);
+	free(sb->log);
+	sb->state = sb->log = NULL;
+}
+
 /* Key ring ring1 and ENCRYPT_DECRYPT key key1 (one version). */
 static inline void kt_make_key(const st_sandbox *sb)
 {

@@ -153,7 +153,7 @@ static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 	assert_int_equal(r.status, 308);
 	st_http_free(&r);
 	free(chunk);
-	st_sandbox_stop(&sb, SIGTERM, true);
+	kt_stop_keep(&sb, SIGTERM);
 	assert_false(tree_contains(state, "TOP-SECRET-ROW"));
 	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
 	expect_read(&sb, "s", 200, NULL);
@@ -161,11 +161,11 @@ static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 	assert_memory_equal(r.body, secret, sizeof secret - 1);
 	st_http_free(&r);
 	upload_secret(&sb, "after");
-	st_sandbox_stop(&sb, SIGKILL, true);
+	kt_stop_keep(&sb, SIGKILL);
 	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
 	expect_read(&sb, "s", 200, NULL);
 	expect_read(&sb, "after", 200, NULL);
-	st_sandbox_stop(&sb, SIGTERM, true);
+	kt_stop_keep(&sb, SIGTERM);
 	st_test_rmtree(state);
 	free(state);
 }
