@@ -270,6 +270,14 @@ static bool status_is(const json_t *inst, const char *st)
 	return strcmp(stj_str(inst, "status"), st) == 0;
 }
 
+/* A new operation takes over the instance: the one it replaces (an insert still
+ * provisioning, a stop under way) ends DONE, as the VM did get that far. */
+static void take_over(sb_server *s, json_t *inst, const json_t *op)
+{
+	co_op_finish(s, co_priv_str(inst, "op"), 0, NULL, NULL);
+	json_object_set_new(co_priv(inst), "op", json_string(co_priv_str(op, "fullName")));
+}
+
 /* A queued Flex-start request that is stopped or deleted never got its VM. */
 static void drop_queue(sb_server *s, json_t *inst, const char *why)
 {
@@ -290,7 +298,7 @@ void co_instance_delete(sb_server *s, sb_call *c)
 		co_halt_guest(s, inst);
 		drop_queue(s, inst, "The queued request was cancelled by instance deletion.");
 		json_object_set_new(co_priv(inst), "deleting", json_integer(1));
-		json_object_set_new(co_priv(inst), "op", json_string(co_priv_str(op, "fullName")));
+		take_over(s, inst, op);
 		if (!status_is(inst, "STOPPING"))
 			co_set_status(s, inst, "STOPPING");
 		sb_put(s, CK_INSTANCE, full, inst);
@@ -317,8 +325,7 @@ void co_instance_stop(sb_server *s, sb_call *c)
 					 "The instance is being deleted.");
 		} else {
 			co_halt_guest(s, inst);
-			json_object_set_new(co_priv(inst), "op",
-					    json_string(co_priv_str(op, "fullName")));
+			take_over(s, inst, op);
 			if (!status_is(inst, "STOPPING"))
 				co_set_status(s, inst, "STOPPING");
 			sb_put(s, CK_INSTANCE, full, inst);

@@ -607,6 +607,25 @@ static void t_queue_survives_restart(void **state)
 	free(dir);
 }
 
+/* Stopping a VM that is still provisioning ends its insert operation too. */
+static void t_stop_while_provisioning(void **state)
+{
+	st_sandbox *sb = *state;
+	st_http_resp r;
+	json_t *ins, *op;
+
+	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"early\",\"machineType\":\"e2-small\"}",
+		200, &r);
+	ins = json_incref(r.json);
+	st_http_free(&r);
+	op = ct_op(sb, "POST", CZ "/instances/early/stop", NULL);
+	no_error(op);
+	json_decref(op);
+	ct_until(sb, CZ "/instances/early", "status", "TERMINATED", 0);
+	ct_until(sb, stj_str(ins, "selfLink"), "status", "DONE", 2000);
+	json_decref(ins);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_hostile_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_stop_while_provisioning, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_queue_survives_restart, setup_one_gpu, teardown),
 		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, teardown),
 		cmocka_unit_test_setup_teardown(t_tenants_move_the_queue, setup_tenants, teardown),
