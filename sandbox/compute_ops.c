@@ -173,11 +173,27 @@ static void op_get(sb_server *s, sb_call *c, bool zonal)
 	free(name);
 }
 
+/* How long wait may hold the call: about two minutes, or less when the client sets a
+ * deadline with X-Server-Timeout (seconds), as Google's front end allows. */
+static int64_t wait_budget_ms(sb_call *c)
+{
+	const char *h = sb_header(c, "X-Server-Timeout");
+	char *end;
+	double secs;
+
+	if (!h)
+		return CO_WAIT_MAX_MS;
+	secs = strtod(h, &end);
+	if (end == h || *end || !(secs > 0))
+		return CO_WAIT_MAX_MS;
+	return secs * 1000 < CO_WAIT_MAX_MS ? (int64_t)(secs * 1000) : CO_WAIT_MAX_MS;
+}
+
 /* Sleeps with the lock released (sb_wait_ms) so ticks keep moving the operation. */
 static void op_wait(sb_server *s, sb_call *c, bool zonal)
 {
 	char *name = op_name(c, zonal);
-	int64_t deadline = st_mono_ms() + CO_WAIT_MAX_MS, t0;
+	int64_t deadline = st_mono_ms() + wait_budget_ms(c), t0;
 	int quick = 0;
 	json_t *op;
 

@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include "common/timeutil.h"
+
 #define TDX_PROPS \
 	"\"machineType\":\"a3-highgpu-1g\"," \
 	"\"guestAccelerators\":[{\"acceleratorType\":\"nvidia-h100-80gb\",\"acceleratorCount\":1}]," \
@@ -391,6 +393,17 @@ static void t_capacity_and_flex_start(void **state)
 		assert_string_equal(ct_str(&w, "status"), "RUNNING");
 		st_http_free(&w);
 		ct_until(sb, CZ "/instances/flex-1", "status", "PROVISIONING", 0);
+		/* wait returns by its deadline, not done (X-Server-Timeout: 1 second). */
+		{
+			const char *hdr[] = {"X-Server-Timeout: 1", NULL};
+			int64_t t0 = st_mono_ms();
+
+			assert_int_equal(st_http(sb, "POST", wt.url, NULL, 0, NULL, NULL, hdr, &w), 0);
+			assert_int_equal(w.status, 200);
+			assert_string_equal(ct_str(&w, "status"), "RUNNING");
+			assert_true(st_mono_ms() - t0 >= 900 && st_mono_ms() - t0 < 5000);
+			st_http_free(&w);
+		}
 		/* A client blocks in operations.wait; the server lock is free meanwhile, so
 		 * the delete below goes through and frees the capacity the waiter needs. */
 		assert_int_equal(pthread_create(&th, NULL, wait_thread, &wt), 0);
