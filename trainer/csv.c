@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -143,6 +144,14 @@ int rf_parse_number(const char *s, const char *e, double *out)
 	size_t len = (size_t)(e - s);
 	if (len >= sizeof(buf))
 		return -1;
+	/* strtod also takes hex, "nan" and "inf": only plain decimals are numbers here, and
+	 * the special values get their own message. */
+	const char *w = s + (*s == '-' || *s == '+');
+	if (e - w >= 3 && (!strncasecmp(w, "nan", 3) || !strncasecmp(w, "inf", 3)))
+		return -2;
+	for (const char *q = s; q < e; q++)
+		if (!strchr("0123456789+-.eE", *q))
+			return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	char *end;
