@@ -65,4 +65,9 @@ typedef struct gcp_upload_spec {
 int gcp_gcs_upload(gcp_ctx *ctx, const gcp_endpoints *ep, const gcp_upload_spec *spec, void *owner,
 		   gcp_done_fn done, void *user, gcp_error *err);
 
+/* Downloads an object's bytes (resp->body) and checks them against the crc32c in the
+ * X-Goog-Hash header when the server sends one: a mismatch is DATA_LOSS, not data. */
+int gcp_gcs_download(gcp_ctx *ctx, const gcp_endpoints *ep, const char *bucket, const char *object, void *owner,
+		     gcp_done_fn done, void *user, gcp_error *err);
+
 #endif

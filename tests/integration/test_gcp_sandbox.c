@@ -342,7 +342,11 @@ static void test_storage(void **state)
 	assert_true(all.ok);
 	assert_int_equal(json_array_size(json_object_get(all.json, "items")), 4);
 	res_free(&all);
-	send_ok(f, gcp_gcs_object_download(&f->ep, "sealtrain-it-bucket", "dir/data-resumable.csv"), &r);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(gcp_gcs_download(f->ctx, &f->ep, "sealtrain-it-bucket", "dir/data-resumable.csv", NULL, on_done, &r, NULL), 0);
+	wait_for(f, &r);
+	if (!r.ok)
+		fail_msg("download: %s", r.err.message);
 	assert_int_equal(strlen(r.body), len);
 	assert_memory_equal(r.body, data, len);
 	res_free(&r);

@@ -594,6 +594,31 @@ static void test_upload_crc_mismatch(void **state)
 	assert_non_null(strstr(e.message, "/nonexistent/data.csv"));
 }
 
+static void test_download_crc(void **state)
+{
+	fx *f = *state;
+	char good[9], hdr[64];
+	st_crc32c_b64(st_crc32c(0, "model-bytes", 11), good);
+	snprintf(hdr, sizeof hdr, "X-Goog-Hash: crc32c=%s,md5=AAAA", good);
+	fs_reply ok = { .status = 200, .ctype = "application/octet-stream", .body = "model-bytes", .header = hdr };
+	fs_on(f->fs, "GET", "/storage/v1/b/b/o/out/model.rf", 1, &ok);
+	fs_reply bad = { .status = 200, .ctype = "application/octet-stream", .body = "model-bytez", .header = hdr };
+	fs_on(f->fs, "GET", "/storage/v1/b/b/o/out/model.rf", 1, &bad);
+	result res = {0};
+	assert_int_equal(gcp_gcs_download(f->ctx, &f->ep, "b", "out/model.rf", NULL, on_done, &res, NULL), 0);
+	gcp_loop_run_until(f->ctx, &res.done, 10000);
+	assert_true(res.ok);
+	fs_request *q = fs_get(f->fs, 0);
+	assert_string_equal(q->path, "/storage/v1/b/b/o/out/model.rf"); /* the server decoded %2F */
+	assert_non_null(strstr(q->query, "alt=media"));
+	fs_request_free(q);
+	memset(&res, 0, sizeof res);
+	gcp_gcs_download(f->ctx, &f->ep, "b", "out/model.rf", NULL, on_done, &res, NULL);
+	gcp_loop_run_until(f->ctx, &res.done, 10000);
+	assert_false(res.ok);
+	assert_string_equal(res.err.status, "DATA_LOSS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_huge_array_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resumable_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_crc_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_download_crc, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
