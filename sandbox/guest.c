@@ -18,6 +18,8 @@ static void child(int in, int out, const char *dir, char *const argv[], char *co
 	setpgid(0, 0);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(dir) != 0)
 		_exit(126);
+	/* Nothing of the sandbox's (sockets, database, descriptors it inherited) leaks in. */
+	close_range(3, ~0U, 0);
 	execve(argv[0], argv, envp);
 	_exit(127);
 }

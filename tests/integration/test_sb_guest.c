@@ -78,6 +78,7 @@ static void t_script_output_on_serial(void **state)
 			    "echo tokens=$(curl -s -H \"$H\" http://$GCE_METADATA_HOST/computeMetadata/v1/"
 			    "instance/service-accounts/default/token | grep -c '\"token_type\":\"Bearer\"')\n"
 			    "echo env=$(env | wc -l)\n"
+			    "echo sockets=$(ls -l /proc/$$/fd | grep -c socket:)\n"
 			    "echo to stderr >&2\n");
 	ct_serial_until(sb, "vm-s", "startup-script exit status 0", 5000);
 	want = st_xasprintf("startup-script: id=%s", id);
@@ -88,6 +89,8 @@ static void t_script_output_on_serial(void **state)
 	ct_serial_until(sb, "vm-s", "startup-script: to stderr", 0);
 	/* A clean environment: only what the runner sets (plus what sh itself adds). */
 	ct_serial_until(sb, "vm-s", "startup-script: env=", 0);
+	/* No descriptor of the sandbox's (its sockets above all) is inherited. */
+	ct_serial_until(sb, "vm-s", "startup-script: sockets=0", 0);
 	/* The same lines reach Logging. */
 	q = json_pack("{s:[s], s:s}", "resourceNames", "projects/p1", "filter", "");
 	json_object_set_new(q, "filter", json_sprintf("logName=\"projects/p1/logs/"
