@@ -77,7 +77,9 @@ static void t_script_output_on_serial(void **state)
 			    "echo zone=$(curl -s -H \"$H\" http://$GCE_METADATA_HOST/computeMetadata/v1/instance/zone)\n"
 			    "echo tokens=$(curl -s -H \"$H\" http://$GCE_METADATA_HOST/computeMetadata/v1/"
 			    "instance/service-accounts/default/token | grep -c '\"token_type\":\"Bearer\"')\n"
-			    "echo env=$(env | wc -l)\n"
+			    "echo foreign=$(env | grep -c -v -E '^(PATH|HOME|LANG|GCE_METADATA_HOST|"
+			    "GCE_METADATA_IP|SANDBOX_INSTANCE_ID|SEALTRAIN_SANDBOX_URL|PWD|OLDPWD|"
+			    "SHLVL|_)=')\n"
 			    "echo sockets=$(ls -l /proc/$$/fd | grep -c socket:)\n"
 			    "echo to stderr >&2\n");
 	ct_serial_until(sb, "vm-s", "startup-script exit status 0", 5000);
@@ -87,8 +89,9 @@ static void t_script_output_on_serial(void **state)
 	ct_serial_until(sb, "vm-s", "/zones/us-central1-a", 0);
 	ct_serial_until(sb, "vm-s", "startup-script: tokens=1", 0);
 	ct_serial_until(sb, "vm-s", "startup-script: to stderr", 0);
-	/* A clean environment: only what the runner sets (plus what sh itself adds). */
-	ct_serial_until(sb, "vm-s", "startup-script: env=", 0);
+	/* A clean environment: only what the runner sets (plus what sh itself adds);
+	 * nothing of the sandbox's own environment (ST_*, ASAN_OPTIONS, ...). */
+	ct_serial_until(sb, "vm-s", "startup-script: foreign=0", 0);
 	/* No descriptor of the sandbox's (its sockets above all) is inherited. */
 	ct_serial_until(sb, "vm-s", "startup-script: sockets=0", 0);
 	/* The same lines reach Logging. */
