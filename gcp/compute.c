@@ -173,6 +173,13 @@ gcp_rq *gcp_ce_serial_port(const gcp_endpoints *ep, const char *project, const c
 	return rq;
 }
 
+gcp_rq *gcp_ce_shielded_identity(const gcp_endpoints *ep, const char *project, const char *zone, const char *name)
+{
+	return at(ep, "GET", "compute.instances.getShieldedInstanceIdentity",
+		  gcp_pathf("/compute/v1/projects/%s/zones/%s/instances/%s/getShieldedInstanceIdentity", project, zone, name),
+		  false);
+}
+
 gcp_rq *gcp_ce_operation_wait(const gcp_endpoints *ep, const char *project, const char *zone, const char *op)
 {
 	if (zone)

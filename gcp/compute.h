@@ -48,6 +48,8 @@ gcp_rq *gcp_ce_instance_set_metadata(const gcp_endpoints *ep, const char *projec
 				     const char *fingerprint, const json_t *items);
 gcp_rq *gcp_ce_serial_port(const gcp_endpoints *ep, const char *project, const char *zone, const char *name,
 			   int port, int64_t start);
+/* The vTPM endorsement keys, for pinning the VM's identity before attestation. */
+gcp_rq *gcp_ce_shielded_identity(const gcp_endpoints *ep, const char *project, const char *zone, const char *name);
 /* zone NULL: a global operation. wait blocks server-side up to ~2 min. */
 gcp_rq *gcp_ce_operation_wait(const gcp_endpoints *ep, const char *project, const char *zone, const char *op);
 gcp_rq *gcp_ce_operation_get(const gcp_endpoints *ep, const char *project, const char *zone, const char *op);

@@ -94,6 +94,21 @@ gcp_rq *gcp_gcs_service_account(const gcp_endpoints *ep, const char *project)
 		  gcp_pathf("/storage/v1/projects/%s/serviceAccount", project));
 }
 
+gcp_rq *gcp_gcs_bucket_get_iam_policy(const gcp_endpoints *ep, const char *bucket)
+{
+	gcp_rq *rq = at(ep, "GET", "storage.buckets.getIamPolicy", gcp_pathf("/storage/v1/b/%s/iam", bucket));
+	gcp_rq_query(rq, "optionsRequestedPolicyVersion", "3");
+	return rq;
+}
+
+/* Storage takes the Policy itself as the body (not wrapped in {"policy":...}). */
+gcp_rq *gcp_gcs_bucket_set_iam_policy(const gcp_endpoints *ep, const char *bucket, const json_t *policy)
+{
+	gcp_rq *rq = at(ep, "PUT", "storage.buckets.setIamPolicy", gcp_pathf("/storage/v1/b/%s/iam", bucket));
+	gcp_rq_body(rq, json_deep_copy(policy));
+	return rq;
+}
+
 static gcp_rq *upload_rq(const gcp_endpoints *ep, const char *bucket, const char *type, const char *kind)
 {
 	gcp_rq *rq = at(ep, "POST", "storage.objects.insert", gcp_pathf("/upload/storage/v1/b/%s/o", bucket));

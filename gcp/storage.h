@@ -29,6 +29,9 @@ gcp_rq *gcp_gcs_object_delete(const gcp_endpoints *ep, const char *bucket, const
 /* The object's bytes (raw body, not JSON). */
 gcp_rq *gcp_gcs_object_download(const gcp_endpoints *ep, const char *bucket, const char *object);
 gcp_rq *gcp_gcs_service_account(const gcp_endpoints *ep, const char *project);
+/* Bucket IAM (a log sink's writer identity needs objectCreator on its bucket). */
+gcp_rq *gcp_gcs_bucket_get_iam_policy(const gcp_endpoints *ep, const char *bucket);
+gcp_rq *gcp_gcs_bucket_set_iam_policy(const gcp_endpoints *ep, const char *bucket, const json_t *policy);
 /* Uploads in one request: media (bytes only) or multipart (metadata with crc32c, so
  * the server checks the bytes, then the bytes). data is copied. */
 gcp_rq *gcp_gcs_upload_media(const gcp_endpoints *ep, const char *bucket, const char *object, const void *data,

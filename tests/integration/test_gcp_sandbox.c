@@ -395,6 +395,9 @@ static void test_compute_and_lro(void **state)
 	assert_int_equal(gcp_ce_reservation_parse(r.json, &rv, err, sizeof err), 0);
 	assert_int_equal(rv.in_use, 1);
 	res_free(&r);
+	send_ok(f, gcp_ce_shielded_identity(&f->ep, PROJECT, ZONE, "vm-1"), &r);
+	assert_non_null(stj_str(r.json, "signingKey.ekPub"));
+	res_free(&r);
 	send_ok(f, gcp_ce_serial_port(&f->ep, PROJECT, ZONE, "vm-1", 1, 0), &r);
 	gcp_ce_serial s;
 	assert_int_equal(gcp_ce_serial_parse(r.json, &s, err, sizeof err), 0);

@@ -297,6 +297,12 @@ static size_t collect(const gcp_endpoints *ep, gcp_rq **out)
 	out[n++] = gcp_gcs_object_delete(ep, "b", "dir/obj", 12345);
 	out[n++] = gcp_gcs_object_download(ep, "b", "dir/obj");
 	out[n++] = gcp_gcs_service_account(ep, "p");
+	out[n++] = gcp_gcs_bucket_get_iam_policy(ep, "b");
+	json_t *bpol = json_pack("{s:[{s:s,s:[s]}],s:s}", "bindings", "role", "roles/storage.objectCreator", "members",
+				 "serviceAccount:w@x", "etag", "CAE=");
+	out[n++] = gcp_gcs_bucket_set_iam_policy(ep, "b", bpol);
+	json_decref(bpol);
+	out[n++] = gcp_ce_shielded_identity(ep, "p", "z", "vm");
 	out[n++] = gcp_gcs_upload_media(ep, "b", "o", "abc", 3, "text/csv", key);
 	out[n++] = gcp_gcs_upload_multipart(ep, "b", "o", "abc", 3, "text/csv", key);
 	out[n++] = gcp_gcs_upload_resumable_start(ep, "b", "o", 3, "text/csv", key, 123);
