@@ -340,7 +340,8 @@ static int train(struct run *r)
 	double t0 = rf_now();
 	prepare_training(r);
 	struct rf_train t = { r->ntrain, r->data.nfeat, r->nclass, r->tbins, r->ty, r->bins.nbins };
-	unsigned workers = r->be == &rf_backend_cpu ? o->threads : (o->threads < 8 ? o->threads : 8);
+	/* CUDA workers are host threads each driving its own stream: trees overlap on the GPU. */
+	unsigned workers = o->threads;
 	if (rf_fit(r->be, &t, &r->bins, &r->p, workers, &r->forest, on_tree, NULL, r->err))
 		return -1;
 	rep.fit_s = rf_now() - t0;
