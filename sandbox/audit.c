@@ -40,6 +40,14 @@ const char *sb_call_project(sb_call *c)
 	return c->audit_project;
 }
 
+const char *sb_need_project(sb_call *c)
+{
+	const char *p = sb_call_project(c);
+	if (!p)
+		sb_reply_invalid(c, "a project id is required here (not '-' or '_')");
+	return p;
+}
+
 static void caller_ip(sb_call *c, char *buf, size_t size)
 {
 	snprintf(buf, size, "127.0.0.1");

@@ -72,7 +72,9 @@ static json_t *project_record(sb_server *s, const char *project)
 
 static void get_project_v1(sb_server *s, sb_call *c)
 {
-	const char *p = sb_call_project(c);
+	const char *p = sb_need_project(c);
+	if (!p)
+		return;
 	json_t *rec = project_record(s, p);
 	sb_reply_json(c, 200, json_pack("{s:o, s:s, s:s, s:s, s:s}", "projectNumber",
 					stj_int64_string(sb_project_number(s, p)), "projectId", p,
@@ -83,7 +85,9 @@ static void get_project_v1(sb_server *s, sb_call *c)
 
 static void get_project_v3(sb_server *s, sb_call *c)
 {
-	const char *p = sb_call_project(c);
+	const char *p = sb_need_project(c);
+	if (!p)
+		return;
 	json_t *rec = project_record(s, p);
 	char name[40];
 	snprintf(name, sizeof name, "projects/%" PRId64, sb_project_number(s, p));
@@ -362,9 +366,9 @@ static void get_iam_policy(sb_server *s, sb_call *c)
 		return;
 	int want = policy_version(c, stj_get(req, "options.requestedPolicyVersion"),
 				  "options.requestedPolicyVersion");
-	if (want < 0)
+	const char *p = want < 0 ? NULL : sb_need_project(c);
+	if (!p)
 		return;
-	const char *p = sb_call_project(c);
 	json_t *pol = load_policy(s, p);
 	if (has_conditions(pol) && want != 3) {
 		json_decref(pol);
@@ -416,7 +420,9 @@ static void set_iam_policy(sb_server *s, sb_call *c)
 	int version = policy_version(c, json_object_get(in, "version"), "policy.version");
 	if (mask < 0 || version < 0 || check_policy(s, c, in, version) < 0)
 		return;
-	const char *p = sb_call_project(c);
+	const char *p = sb_need_project(c);
+	if (!p)
+		return;
 	json_t *cur = load_policy(s, p);
 	const char *etag = stj_str(in, "etag");
 	if (etag && *etag && strcmp(etag, stj_str(cur, "etag")) != 0) {

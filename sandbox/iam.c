@@ -93,7 +93,9 @@ static void create_sa(sb_server *s, sb_call *c)
 	json_t *req = sb_json(c);
 	if (!req)
 		return;
-	const char *project = sb_call_project(c);
+	const char *project = sb_need_project(c);
+	if (!project)
+		return;
 	const char *aid = stj_str(req, "accountId");
 	json_t *in = json_object_get(req, "serviceAccount");
 	if (!aid)
@@ -158,7 +160,7 @@ static int page_limit(sb_call *c, int def, int max)
 static void list_sa(sb_server *s, sb_call *c)
 {
 	int limit = page_limit(c, 20, 100);
-	if (limit < 0)
+	if (limit < 0 || !sb_need_project(c))
 		return;
 	char *after = NULL;
 	const char *tok = sb_query(c, "pageToken");

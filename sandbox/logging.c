@@ -387,6 +387,8 @@ static void create_sink(sb_server *s, sb_call *c)
 	json_t *req = sb_json(c);
 	if (!req)
 		return;
+	if (!sb_need_project(c))
+		return;
 	const char *name = stj_str(req, "name");
 	const char *dest = stj_str(req, "destination");
 	const char *filter = stj_str(req, "filter");
@@ -433,6 +435,9 @@ static void create_sink(sb_server *s, sb_call *c)
 
 static json_t *find_sink(sb_server *s, sb_call *c, char **key_out)
 {
+	*key_out = NULL;
+	if (!sb_need_project(c))
+		return NULL;
 	char *key = sink_key(c, sb_var(c, "sink"));
 	json_t *doc = sb_get(s, "sink", key);
 	sb_audit_resource(c, key);
@@ -465,6 +470,8 @@ static void delete_sink(sb_server *s, sb_call *c)
 
 static void list_sinks(sb_server *s, sb_call *c)
 {
+	if (!sb_need_project(c))
+		return;
 	char *prefix = st_xasprintf("projects/%s/sinks/", sb_call_project(c));
 	char *after = NULL, *next = NULL;
 	const char *tok = sb_query(c, "pageToken");

@@ -178,6 +178,8 @@ void sb_authorized_user_handler(sb_server *s, sb_call *c);
 void sb_audit_write(sb_server *s, sb_call *c);
 /* Project id named by the call's path or ?project=, or NULL. */
 const char *sb_call_project(sb_call *c);
+/* The same, for handlers that need a concrete project: NULL means it answered 400. */
+const char *sb_need_project(sb_call *c);
 
 /* iam.c: a service account by email or uniqueId (project may be "-"); new ref or NULL. */
 json_t *sb_iam_find_sa(sb_server *s, const char *project, const char *id);

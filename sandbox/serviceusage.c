@@ -89,10 +89,10 @@ static json_t *service_json(sb_server *s, const char *project, const char *servi
 	return v;
 }
 
+/* Every Service Usage route names a project; NULL (answered 400) for "-" or "_". */
 static const char *project_of(sb_call *c)
 {
-	const char *p = sb_call_project(c);
-	return p ? p : sb_var(c, "project");
+	return sb_need_project(c);
 }
 
 static void not_found_services(sb_call *c, const char *list)
@@ -129,6 +129,8 @@ static void start_change(sb_server *s, sb_call *c, json_t *services, bool enable
 
 static void batch_enable(sb_server *s, sb_call *c)
 {
+	if (!project_of(c))
+		return;
 	json_t *req = sb_json(c);
 	if (!req)
 		return;
@@ -161,6 +163,8 @@ static void batch_enable(sb_server *s, sb_call *c)
 
 static void enable_one(sb_server *s, sb_call *c, bool enable)
 {
+	if (!project_of(c))
+		return;
 	const char *svc = sb_var(c, "service");
 	json_t *req = sb_json(c);
 	if (!req)
@@ -186,6 +190,8 @@ static void disable(sb_server *s, sb_call *c)
 
 static void get_service(sb_server *s, sb_call *c)
 {
+	if (!project_of(c))
+		return;
 	const char *svc = sb_var(c, "service");
 	if (!known_service(s, svc))
 		return not_found_services(c, svc);
@@ -194,6 +200,8 @@ static void get_service(sb_server *s, sb_call *c)
 
 static void batch_get(sb_server *s, sb_call *c)
 {
+	if (!project_of(c))
+		return;
 	size_t n = 0;
 	const char *const *names = sb_query_all(c, "names", &n);
 	if (n == 0 || n > SU_MAX_BATCH)
@@ -226,6 +234,8 @@ static int page_size(sb_call *c, int def, int max)
 
 static void list_services(sb_server *s, sb_call *c)
 {
+	if (!project_of(c))
+		return;
 	const char *filter = sb_query(c, "filter");
 	const char *want = NULL;
 	if (filter && strcmp(filter, "state:ENABLED") == 0)
