@@ -538,6 +538,39 @@ static void test_sandbox_minting(void **state)
 	free(minted_key_b64);
 }
 
+/* The minted key cannot be kept (its directory is a file here, as good as a full or
+ * read-only disk): a clear error naming the place, and no key used from memory. */
+static void test_sandbox_key_unwritable(void **state)
+{
+	fx *f = *state;
+	json_t *k = json_pack("{s:s,s:s,s:s}", "type", "service_account", "private_key", test_pem, "client_email",
+			      "sealtrain-console@proj-abc.iam.gserviceaccount.com");
+	char *ks = stj_dump(k);
+	minted_key_b64 = st_base64_encode(ks, strlen(ks));
+	free(ks);
+	json_decref(k);
+	fs_json(f->fs, "POST", "/v1/projects/proj-abc/serviceAccounts", 0, 409, "{\"error\":{\"code\":409,\"status\":\"ALREADY_EXISTS\",\"message\":\"exists\"}}");
+	fs_on_fn(f->fs, "POST", "/v1/projects/proj-abc/serviceAccounts/sealtrain-console@proj-abc.iam.gserviceaccount.com/keys",
+		 0, sa_keys, NULL);
+	fs_json(f->fs, "GET", "/v1/z", 0, 200, "{}");
+	char *blocker = st_xasprintf("%s/not-a-dir", f->dir);
+	st_test_write_file(blocker, "x");
+	char *keydir = st_xasprintf("%s/sub", blocker);
+	gcp_auth_opts o = { .sandbox_url = fs_url(f->fs), .project = "proj-abc", .state_dir = keydir };
+	char err[300];
+	gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
+	result r;
+	call(ctx, f, "/v1/z", &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.err.message, "not-a-dir"));
+	assert_int_equal(fs_count(f->fs, "/v1/z"), 0);
+	assert_int_equal(fs_count(f->fs, "/token"), 0);
+	gcp_free(ctx);
+	free(minted_key_b64);
+	free(blocker);
+	free(keydir);
+}
+
 static void test_jwt_helper(void **state)
 {
 	(void)state;
@@ -582,6 +615,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_token_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_not_in_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_minting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sandbox_key_unwritable, setup, teardown),
 		cmocka_unit_test(test_jwt_helper),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
