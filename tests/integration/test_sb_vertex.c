@@ -202,6 +202,18 @@ static void t_failures(void **state)
 	free(body);
 	free(path);
 	free(name);
+	/* scheduling.timeout (20 sandbox seconds = 1 s here) stops a job that runs on. */
+	body = job_body("sleep 30", ",\"scheduling\":{\"timeout\":\"20s\"}", "");
+	name = create(sb, body);
+	path = job_path(name);
+	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
+	ct_call(sb, "GET", path, NULL, 200, &r);
+	assert_int_equal(json_integer_value(stj_get(r.json, "error.code")), 4);
+	assert_non_null(strstr(ct_str(&r, "error.message"), "timeout"));
+	st_http_free(&r);
+	free(body);
+	free(path);
+	free(name);
 	/* A /gcs path to a bucket that does not exist: the job fails at staging. */
 	body = job_body("cat /gcs/no-such-bucket/x", "", "");
 	name = create(sb, body);
