@@ -36,7 +36,13 @@ int gcs_data_wrap(sb_server *s, sb_call *c, const char *project, const char *kms
 		free(sealed);
 		return 0;
 	}
-	char *key = gcs_key_of(kms_key), *wrapped = NULL, *version = NULL;
+	/* uploads name the key itself; the version suffix is only ever an output */
+	if (strstr(kms_key, "/cryptoKeyVersions/")) {
+		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Bad Cloud KMS crypto key: %s",
+			       kms_key);
+		return -1;
+	}
+	char *key = st_xstrdup(kms_key), *wrapped = NULL, *version = NULL;
 	int rc = -1;
 	if (gcs_agent_may_use(s, c, project, key) &&
 	    sb_kms_wrap(s, c, key, dek, SB_CMEK_KEY_LEN, &wrapped, &version) == 0) {

@@ -145,9 +145,8 @@ static int session_keys(sb_server *s, sb_call *c, const json_t *meta, const char
 	unsigned char dek[SB_CMEK_KEY_LEN];
 	char err[256];
 	int rc = b && st_random_bytes(dek, sizeof dek) == 0 ? 0 : -1;
-	char *k = key ? gcs_key_of(key) : NULL;
 	if (rc == 0)
-		rc = gcs_data_wrap(s, c, json_string_value(json_object_get(b, "_project")), k, dek,
+		rc = gcs_data_wrap(s, c, json_string_value(json_object_get(b, "_project")), key, dek,
 				   keys);
 	if (rc == 0 && sb_cmek_append(dek, spool, 0, "/dev/null", 0, 0, 0, err, sizeof err) != 0) {
 		sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
@@ -155,7 +154,6 @@ static int session_keys(sb_server *s, sb_call *c, const json_t *meta, const char
 		rc = -1;
 	}
 	OPENSSL_cleanse(dek, sizeof dek);
-	free(k);
 	json_decref(b);
 	return rc;
 }

@@ -505,6 +505,21 @@ static void plain_bucket_without_cmek(void **st)
 	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
 	st_http_free(&r);
 	free(p);
+	/* the versioned name objects report is refused as an upload's key, as Google does */
+	p = st_xasprintf("/upload/storage/v1/b/plain/o?uploadType=media&name=q&kmsKeyName=%s"
+			 "%%2FcryptoKeyVersions%%2F1", KT_KEYNAME);
+	assert_int_equal(st_http(sb, "POST", p, "z", 1, "text/plain", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 400);
+	kt_error(&r, 400, "INVALID_ARGUMENT", "Bad Cloud KMS crypto key");
+	st_http_free(&r);
+	free(p);
+	/* a key that does not exist */
+	p = st_xasprintf("/upload/storage/v1/b/plain/o?uploadType=media&name=q&kmsKeyName=%s"
+			 "x", KT_KEYNAME);
+	assert_int_equal(st_http(sb, "POST", p, "z", 1, "text/plain", NULL, NULL, &r), 0);
+	assert_true(r.status == 400 || r.status == 403);
+	st_http_free(&r);
+	free(p);
 }
 
 /* The scratch directory turned into a plain file stands in for a disk that cannot
