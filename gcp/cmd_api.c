@@ -273,65 +273,80 @@ static int send_it(run *r, const api_args *a, const char *body)
 }
 
 /* Raw answers that are JSON after all are printed as JSON. */
+/* Endpoints, URL and credentials from the config; on failure prints why and returns
+ * the exit code (r->ep is freed again then). */
+static int prepare(const struct st_globals *g, const st_config *c, const api_args *a, run *r, gcp_auth **auth)
+{
+	char err[400];
+	gcp_auth_opts ao;
+	if (gcp_from_config(c, g->sandbox_url, &r->ep, &ao, err, sizeof err) != 0) {
+		fprintf(stderr, "sealtrain api: %s\n", err);
+		return ST_EXIT_USAGE;
+	}
+	r->url = gcp_resolve_path(&r->ep, a->target, err, sizeof err);
+	if (!r->url) {
+		fprintf(stderr, "sealtrain api: %s\n", err);
+		gcp_endpoints_free(&r->ep);
+		return ST_EXIT_USAGE;
+	}
+	*auth = gcp_auth_new(&ao, err, sizeof err);
+	if (!*auth) {
+		fprintf(stderr, "sealtrain api: %s\n", err);
+		free(r->url);
+		r->url = NULL;
+		gcp_endpoints_free(&r->ep);
+		return ST_EXIT_AUTH;
+	}
+	if (g->verbose) {
+		char safe[600];
+		st_sanitize_text(safe, sizeof safe, r->url);
+		fprintf(stderr, "sealtrain api: %s %s\nsealtrain api: credentials: %s\n", a->method, safe,
+			gcp_auth_describe(*auth));
+	}
+	return ST_EXIT_OK;
+}
+
+static int execute(run *r, const api_args *a, const char *body)
+{
+	if (send_it(r, a, body) != 0)
+		return ST_EXIT_USAGE;
+	gcp_loop_run_until(r->ctx, &r->done, 0);
+	return r->done ? r->rc : ST_EXIT_FAIL;
+}
+
 int gcp_cmd_api(const struct st_globals *g, int argc, char **argv)
 {
 	api_args a;
-	int prc = parse_args(argc, argv, &a);
-	if (prc != 0) {
-		usage(prc > 0 ? stdout : stderr);
-		return prc > 0 ? ST_EXIT_OK : ST_EXIT_USAGE;
+	int rc = parse_args(argc, argv, &a);
+	if (rc != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? ST_EXIT_OK : ST_EXIT_USAGE;
 	}
 	st_config *c = NULL;
 	if (st_globals_config(g, &c) != ST_EXIT_OK)
 		return ST_EXIT_USAGE;
-	int rc = ST_EXIT_USAGE;
-	char err[400];
 	char *body = NULL;
 	run r;
+	gcp_auth *auth = NULL;
 	memset(&r, 0, sizeof r);
-	gcp_auth_opts ao;
+	rc = ST_EXIT_OK;
 	if (a.data && !(body = load_body(a.data, &rc))) {
 		st_config_free(c);
 		return rc;
 	}
-	if (gcp_from_config(c, g->sandbox_url, &r.ep, &ao, err, sizeof err) != 0) {
-		fprintf(stderr, "sealtrain api: %s\n", err);
-		goto out_cfg;
+	rc = prepare(g, c, &a, &r, &auth);
+	if (rc == ST_EXIT_OK) {
+		r.verbose = g->verbose;
+		r.wait = a.wait;
+		r.project = c->project ? st_xstrdup(c->project) : NULL;
+		r.rc = ST_EXIT_FAIL;
+		r.ctx = gcp_new(NULL, auth);
+		rc = execute(&r, &a, body);
+		gcp_free(r.ctx);
+		free(r.project);
+		free(r.url);
+		gcp_endpoints_free(&r.ep);
 	}
-	r.url = gcp_resolve_path(&r.ep, a.target, err, sizeof err);
-	if (!r.url) {
-		fprintf(stderr, "sealtrain api: %s\n", err);
-		goto out_ep;
-	}
-	gcp_auth *auth = gcp_auth_new(&ao, err, sizeof err);
-	if (!auth) {
-		fprintf(stderr, "sealtrain api: %s\n", err);
-		rc = ST_EXIT_AUTH;
-		goto out_ep;
-	}
-	r.verbose = g->verbose;
-	if (g->verbose) {
-		char safe[600];
-		st_sanitize_text(safe, sizeof safe, r.url);
-		fprintf(stderr, "sealtrain api: %s %s\nsealtrain api: credentials: %s\n", a.method, safe,
-			gcp_auth_describe(auth));
-	}
-	r.ctx = gcp_new(NULL, auth);
-	r.wait = a.wait;
-	r.project = c->project ? st_xstrdup(c->project) : NULL;
-	r.rc = ST_EXIT_FAIL;
-	if (send_it(&r, &a, body) == 0) {
-		gcp_loop_run_until(r.ctx, &r.done, 0);
-		rc = r.done ? r.rc : ST_EXIT_FAIL;
-	} else {
-		rc = ST_EXIT_USAGE;
-	}
-	gcp_free(r.ctx);
-	free(r.project);
-out_ep:
-	free(r.url);
-	gcp_endpoints_free(&r.ep);
-out_cfg:
 	if (body) {
 		memset(body, 0, strlen(body));
 		free(body);
