@@ -86,12 +86,18 @@ static json_t *attributes(const json_t *inst)
 	return out;
 }
 
+static bool recursive(sb_call *c)
+{
+	const char *r = sb_query(c, "recursive");
+
+	return r && strcmp(r, "true") == 0;
+}
+
 static void attribute(sb_call *c, const json_t *inst, const char *key)
 {
 	json_t *attrs = attributes(inst), *v;
 	const char *k;
 	st_buf b;
-	bool recursive = sb_query(c, "recursive") && strcmp(sb_query(c, "recursive"), "true") == 0;
 
 	if (*key) {
 		v = json_object_get(attrs, key);
@@ -99,7 +105,7 @@ static void attribute(sb_call *c, const json_t *inst, const char *key)
 			text(c, json_string_value(v));
 		else
 			not_found(c);
-	} else if (recursive) {
+	} else if (recursive(c)) {
 		json_reply(c, json_incref(attrs));
 	} else {
 		st_buf_init(&b);
@@ -175,11 +181,34 @@ static void identity(sb_server *s, sb_call *c, const json_t *inst, const char *e
 	json_decref(claims);
 }
 
+/* service-accounts/ lists the accounts; service-accounts/ALIAS/ describes one (as JSON
+ * with ?recursive=true, which Google's client libraries ask for). */
+static void account_listing(sb_call *c, const json_t *inst, const char *email, bool one)
+{
+	char *t;
+
+	if (!one) {
+		t = email ? st_xasprintf("default/\n%s/\n", email) : st_xstrdup("");
+		text(c, t);
+		free(t);
+	} else if (recursive(c)) {
+		json_reply(c, json_pack("{s:[s,s], s:s, s:[s]}", "aliases", "default", email,
+					"email", email, "scopes",
+					"https://www.googleapis.com/auth/cloud-platform"));
+	} else {
+		text(c, "aliases\nemail\nidentity\nscopes\ntoken\n");
+	}
+}
+
 static void service_account(sb_server *s, sb_call *c, const json_t *inst, const char *rest)
 {
 	char alias[256];
 	const char *slash = strchr(rest, '/'), *what, *email;
 
+	if (!*rest) {
+		account_listing(c, inst, sa_email(inst, "default"), false);
+		return;
+	}
 	if (!slash || (size_t)(slash - rest) >= sizeof(alias)) {
 		not_found(c);
 		return;
@@ -190,6 +219,8 @@ static void service_account(sb_server *s, sb_call *c, const json_t *inst, const 
 	email = sa_email(inst, alias);
 	if (!email)
 		not_found(c);
+	else if (!*what)
+		account_listing(c, inst, email, true);
 	else if (strcmp(what, "email") == 0)
 		text(c, email);
 	else if (strcmp(what, "token") == 0)
@@ -257,10 +288,20 @@ static void md_get(sb_server *s, sb_call *c)
 	serve(s, c);
 }
 
+#define MD "/computeMetadata/v1/"
+#define PFX "/sandbox-metadata/{instance}"
+
+/* {entry**} needs a non-empty last segment, so the directory forms that end in '/'
+ * (which client libraries ask for) have routes of their own. */
 static const sb_route routes[] = {
-	{"GET", "/computeMetadata/v1/{entry**}", md_get, NULL, NULL, SB_METADATA},
-	{"GET", "/sandbox-metadata/{instance}/computeMetadata/v1/{entry**}", md_get, NULL, NULL,
-	 SB_METADATA},
+	{"GET", MD "instance/attributes/", md_get, NULL, NULL, SB_METADATA},
+	{"GET", MD "instance/service-accounts/", md_get, NULL, NULL, SB_METADATA},
+	{"GET", MD "instance/service-accounts/{sa}/", md_get, NULL, NULL, SB_METADATA},
+	{"GET", MD "{entry**}", md_get, NULL, NULL, SB_METADATA},
+	{"GET", PFX MD "instance/attributes/", md_get, NULL, NULL, SB_METADATA},
+	{"GET", PFX MD "instance/service-accounts/", md_get, NULL, NULL, SB_METADATA},
+	{"GET", PFX MD "instance/service-accounts/{sa}/", md_get, NULL, NULL, SB_METADATA},
+	{"GET", PFX MD "{entry**}", md_get, NULL, NULL, SB_METADATA},
 };
 
 static void md_shutdown(sb_server *s)

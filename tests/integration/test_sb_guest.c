@@ -208,6 +208,28 @@ static void t_metadata_server(void **state)
 				 "email", NULL, 0, NULL, "", mf, &r), 0);
 	assert_string_equal(r.body, "runner@p1.iam.gserviceaccount.com");
 	st_http_free(&r);
+	/* Directory forms, with trailing slashes, as client libraries use them. */
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/service-accounts/", NULL,
+				 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "default/\nrunner@p1.iam.gserviceaccount.com/\n"));
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/service-accounts/default/"
+				 "?recursive=true", NULL, 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(stj_str(r.json, "email"), "runner@p1.iam.gserviceaccount.com");
+	assert_string_equal(stj_str(r.json, "scopes.0"),
+			    "https://www.googleapis.com/auth/cloud-platform");
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/attributes/?recursive=true",
+				 NULL, 0, NULL, "", mf, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(stj_str(r.json, "startup-script"), "true\n");
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/attributes/", NULL, 0,
+				 NULL, "", mf, &r), 0);
+	assert_string_equal(r.body, "startup-script\n");
+	st_http_free(&r);
 	/* Two VMs running: an unnamed request is ambiguous; the header resolves it. */
 	free(vm_with_script(sb, "vm-m2", "true\n"));
 	assert_int_equal(st_http(sb, "GET", "/computeMetadata/v1/instance/id", NULL, 0, NULL, "",
