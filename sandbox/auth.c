@@ -63,6 +63,17 @@ static int unauthenticated(sb_call *c, const char *why)
 	return -1;
 }
 
+/* Tokens of a service account stop working while the account is disabled. */
+static bool account_disabled(sb_server *s, const char *principal)
+{
+	if (!principal || !st_starts_with(principal, "serviceAccount:"))
+		return false;
+	json_t *sa = sb_iam_find_sa(s, "-", principal + strlen("serviceAccount:"));
+	bool off = sa && stj_bool(sa, "disabled", false);
+	json_decref(sa);
+	return off;
+}
+
 int sb_auth_check(sb_server *s, sb_call *c)
 {
 	const char *h = sb_header(c, "Authorization");
@@ -79,7 +90,13 @@ int sb_auth_check(sb_server *s, sb_call *c)
 	token_key(token, key);
 	pthread_mutex_lock(&s->mu);
 	json_t *doc = sb_get(s, "token", key);
+	bool disabled = doc && account_disabled(s, stj_str(doc, "principal"));
 	pthread_mutex_unlock(&s->mu);
+	if (disabled) {
+		json_decref(doc);
+		return unauthenticated(c, "Request had invalid authentication credentials: the "
+					  "service account is disabled.");
+	}
 	if (doc) {
 		int64_t exp = 0;
 		stj_int64(doc, "expiresMs", &exp);

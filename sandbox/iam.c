@@ -214,6 +214,36 @@ static void delete_sa(sb_server *s, sb_call *c)
 	sb_reply_json(c, 200, json_object());
 }
 
+/* :disable and :enable. A disabled account keeps its keys but cannot sign in. */
+static void set_disabled(sb_server *s, sb_call *c, bool disabled)
+{
+	json_t *req = sb_json(c);
+	if (!req)
+		return;
+	json_t *sa = find_or_404(s, c);
+	if (!sa)
+		return;
+	if (disabled)
+		json_object_set_new(sa, "disabled", json_true());
+	else
+		json_object_del(sa, "disabled");
+	if (sb_put(s, "sa", stj_str(sa, "name"), sa) < 0)
+		sb_reply_error(c, 503, "UNAVAILABLE", NULL, "cannot store the service account");
+	else
+		sb_reply_json(c, 200, json_object());
+	json_decref(sa);
+}
+
+static void disable_sa(sb_server *s, sb_call *c)
+{
+	set_disabled(s, c, true);
+}
+
+static void enable_sa(sb_server *s, sb_call *c)
+{
+	set_disabled(s, c, false);
+}
+
 /* ------------------------------------------------------------------ keys */
 
 static char *pem_of(EVP_PKEY *pk, bool private_key)
@@ -453,6 +483,8 @@ static const sb_route routes[] = {
 	{"GET", SA, list_sa, IAM, A("ListServiceAccounts"), 0},
 	{"GET", SA "/{sa}", get_sa, IAM, A("GetServiceAccount"), 0},
 	{"DELETE", SA "/{sa}", delete_sa, IAM, A("DeleteServiceAccount"), 0},
+	{"POST", SA "/{sa}:disable", disable_sa, IAM, A("DisableServiceAccount"), 0},
+	{"POST", SA "/{sa}:enable", enable_sa, IAM, A("EnableServiceAccount"), 0},
 	{"POST", SA "/{sa}/keys", create_key, IAM, A("CreateServiceAccountKey"), 0},
 	{"GET", SA "/{sa}/keys", list_keys, IAM, A("ListServiceAccountKeys"), 0},
 	{"GET", SA "/{sa}/keys/{key}", get_key, IAM, A("GetServiceAccountKey"), 0},

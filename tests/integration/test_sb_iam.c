@@ -332,6 +332,30 @@ static void t_token_rejections(void **state)
 	assert_int_equal(r.status, 400);
 	assert_string_equal(sbt_str(&r, "error"), "invalid_request");
 	st_http_free(&r);
+	/* A disabled account cannot sign in, nor use the tokens it has; enabled again, it can. */
+	jwt = make_jwt(other, aud, now, now + 600, NULL);
+	char *other_tok = exchange(jwt, 200);
+	free(jwt);
+	const char *base = "/v1/projects/p1/serviceAccounts/jwt-other-sa@p1.iam.gserviceaccount.com";
+	char *dis = st_xasprintf("%s:disable", base), *en = st_xasprintf("%s:enable", base);
+	sbt_call(&sb, "POST", dis, "{}", 200, &r);
+	st_http_free(&r);
+	sbt_call(&sb, "GET", base, NULL, 200, &r);
+	assert_true(json_is_true(json_object_get(r.json, "disabled")));
+	st_http_free(&r);
+	jwt = make_jwt(other, aud, now, now + 600, NULL);
+	exchange(jwt, 400);
+	assert_int_equal(st_http(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 0, NULL,
+				 other_tok, NULL, &r), 0);
+	assert_int_equal(r.status, 401);
+	st_http_free(&r);
+	sbt_call(&sb, "POST", en, "{}", 200, &r);
+	st_http_free(&r);
+	free(exchange(jwt, 200));
+	free(jwt);
+	free(dis);
+	free(en);
+	free(other_tok);
 	/* A deleted account cannot sign in with its (still valid) key. */
 	sbt_call(&sb, "DELETE", "/v1/projects/p1/serviceAccounts/jwt-other-sa@p1.iam.gserviceaccount.com",
 		 NULL, 200, &r);
