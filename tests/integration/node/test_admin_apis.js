@@ -198,3 +198,36 @@ test('logging: audit entries, filters, paging, sinks', async () => {
   await rejectsWith(logging.projects.sinks.get({sinkName: `projects/${P}/sinks/node-sink`}),
                     404);
 });
+
+test('oauth: authorized_user refresh grant through google-auth-library', async () => {
+  const res = await fetch(`${sb.url}/sandbox/v1/authorizedUser`, {
+    method: 'POST', headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({email: 'alice@example.com'})});
+  assert.equal(res.status, 200);
+  const creds = await res.json();
+  assert.equal(creds.type, 'authorized_user');
+  // googleapis depends on google-auth-library and re-exports most of it, not this class.
+  const {UserRefreshClient} = require('google-auth-library');
+  const client = new UserRefreshClient(creds.client_id, creds.client_secret, creds.refresh_token);
+  const orig = client.transporter.request.bind(client.transporter);
+  client.transporter.request = (opts) => {
+    if (String(opts.url).startsWith('https://oauth2.googleapis.com/token')) {
+      opts.url = `${sb.url}/token`;
+    }
+    return orig(opts);
+  };
+  const token = (await client.getAccessToken()).token;
+  assert.match(token, /^ya29\./);
+  const made = await fetch(`${sb.url}/v1/projects/${P}/serviceAccounts`, {
+    method: 'POST',
+    headers: {'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'},
+    body: JSON.stringify({accountId: 'made-by-alice'})});
+  assert.equal(made.status, 200);
+  const logging = api('logging', 'v2');
+  const who = await logging.entries.list({requestBody: {
+    resourceNames: [`projects/${P}`],
+    filter: 'protoPayload.authenticationInfo.principalEmail="alice@example.com"'}});
+  assert.equal(who.data.entries.length, 1);
+  assert.equal(who.data.entries[0].protoPayload.methodName,
+               'google.iam.admin.v1.CreateServiceAccount');
+});
