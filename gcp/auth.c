@@ -6,14 +6,9 @@
  * refresh tokens, access tokens) never reach a log line or an error message. */
 #include "gcp/auth.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/atomicfile.h"
@@ -21,46 +16,13 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "common/timeutil.h"
-#include "gcp/internal.h"
-#include "gcp/rq.h"
+#include "gcp/auth_priv.h"
 
-#define SCOPE "https://www.googleapis.com/auth/cloud-platform"
 #define GOOGLE_TOKEN_URI "https://oauth2.googleapis.com/token"
-#define SANDBOX_SA_ID "sealtrain-console"
-/* The sandbox accepts any bearer for its own IAM API; this one only bootstraps the key. */
-#define SANDBOX_BOOTSTRAP "Authorization: Bearer sealtrain-sandbox-bootstrap"
-
-enum kind { AK_STATIC, AK_SA, AK_USER, AK_METADATA, AK_GCLOUD, AK_SANDBOX };
-
-struct gcp_auth {
-	enum kind kind;
-	char desc[300];
-	char *token;
-	int64_t expires;            /* monotonic ms; 0: never */
-	bool busy;
-	bool has_failure;
-	gcp_error failure;
-	int fetches;
-	/* service account / authorized user */
-	char *email, *key_id, *pem, *token_uri;
-	char *client_id, *client_secret, *refresh_token, *quota_project;
-	/* metadata server */
-	char *metadata_url;
-	/* gcloud child */
-	char *gcloud;
-	pid_t child;
-	int child_fd;
-	st_buf child_out;
-	/* sandbox minting */
-	char *sandbox_url, *project, *key_path;
-	bool reminted, tried_enable;
-	char *enable_op;
-	gcp_ctx *ctx;
-};
 
 /* ------------------------------------------------------------------ small helpers */
 
-static void wipe_free(char *s)
+void gcp_a_wipe(char *s)
 {
 	if (s) {
 		memset(s, 0, strlen(s));
@@ -73,13 +35,13 @@ static char *dup_or_null(const char *s)
 	return s ? st_xstrdup(s) : NULL;
 }
 
-static void set_failure(gcp_auth *a, const gcp_error *e)
+void gcp_a_set_failure(gcp_auth *a, const gcp_error *e)
 {
 	a->failure = *e;
 	a->has_failure = true;
 }
 
-static void failf(gcp_auth *a, const char *what, const gcp_error *cause)
+void gcp_a_failf(gcp_auth *a, const char *what, const gcp_error *cause)
 {
 	gcp_error e = *cause;
 	st_buf b;
@@ -89,11 +51,11 @@ static void failf(gcp_auth *a, const char *what, const gcp_error *cause)
 	st_buf_free(&b);
 	if (e.code == 0)
 		e.code = 16;
-	set_failure(a, &e);
+	gcp_a_set_failure(a, &e);
 }
 
 /* Tokens go into an HTTP header: printable ASCII only, no spaces, bounded. */
-static bool token_ok(const char *t)
+bool gcp_a_token_ok(const char *t)
 {
 	size_t n = t ? strlen(t) : 0;
 	if (n == 0 || n > 4096)
@@ -104,9 +66,9 @@ static bool token_ok(const char *t)
 	return true;
 }
 
-static void store_token(gcp_auth *a, const char *tok, int64_t ttl_s)
+void gcp_a_store_token(gcp_auth *a, const char *tok, int64_t ttl_s)
 {
-	wipe_free(a->token);
+	gcp_a_wipe(a->token);
 	a->token = st_xstrdup(tok);
 	a->expires = ttl_s > 0 ? st_mono_ms() + ttl_s * 1000 : 0;
 	a->has_failure = false;
@@ -117,26 +79,26 @@ static void take_token_reply(gcp_auth *a, const gcp_resp *r, const char *what)
 {
 	gcp_error e;
 	if (!r->ok) {
-		failf(a, what, &r->err);
+		gcp_a_failf(a, what, &r->err);
 		return;
 	}
 	const char *tok = stj_str(r->json, "access_token");
 	int64_t ttl = 3600;
-	if (!token_ok(tok)) {
+	if (!gcp_a_token_ok(tok)) {
 		gcp_error_set(&e, (int)r->http, 16, NULL, "%s: reply has no usable access_token", what);
-		set_failure(a, &e);
+		gcp_a_set_failure(a, &e);
 		return;
 	}
 	if (json_object_get(r->json, "expires_in") && (!stj_int64(r->json, "expires_in", &ttl) || ttl <= 0)) {
 		gcp_error_set(&e, (int)r->http, 16, NULL, "%s: expires_in is not a positive number", what);
-		set_failure(a, &e);
+		gcp_a_set_failure(a, &e);
 		return;
 	}
 	/* A lifetime beyond a day is not something Google issues; do not trust it. */
-	store_token(a, tok, ttl > 86400 ? 86400 : ttl);
+	gcp_a_store_token(a, tok, ttl > 86400 ? 86400 : ttl);
 }
 
-static void settle(gcp_auth *a)
+void gcp_a_settle(gcp_auth *a)
 {
 	a->busy = false;
 	if (a->ctx)
@@ -156,7 +118,7 @@ static int load_service_account(gcp_auth *a, const json_t *j, const char *path, 
 	}
 	/* Prove the key is usable now rather than at the first request. */
 	char jerr[160];
-	char *probe = gcp_jwt_rs256(pem, NULL, email, SCOPE, "probe", 0, 1, jerr, sizeof jerr);
+	char *probe = gcp_jwt_rs256(pem, NULL, email, GCP_SCOPE, "probe", 0, 1, jerr, sizeof jerr);
 	if (!probe) {
 		snprintf(err, errlen, "%s: %s", path, jerr);
 		return -1;
@@ -164,7 +126,7 @@ static int load_service_account(gcp_auth *a, const json_t *j, const char *path, 
 	free(probe);
 	a->kind = AK_SA;
 	free(a->email);
-	wipe_free(a->pem);
+	gcp_a_wipe(a->pem);
 	free(a->key_id);
 	a->email = st_xstrdup(email);
 	a->pem = st_xstrdup(pem);
@@ -194,7 +156,7 @@ static int load_authorized_user(gcp_auth *a, const json_t *j, const char *path, 
 	return 0;
 }
 
-static int load_credentials_file(gcp_auth *a, const char *path, char *err, size_t errlen)
+int gcp_a_load_file(gcp_auth *a, const char *path, char *err, size_t errlen)
 {
 	char rerr[200], perr[160];
 	size_t len;
@@ -238,14 +200,14 @@ static int load_token_file(gcp_auth *a, const char *path, char *err, size_t errl
 		return -1;
 	}
 	char *t = st_trim(text);
-	if (!token_ok(t)) {
+	if (!gcp_a_token_ok(t)) {
 		snprintf(err, errlen, "%s: does not hold one access token on a line", path);
-		wipe_free(text);
+		gcp_a_wipe(text);
 		return -1;
 	}
 	a->kind = AK_STATIC;
-	store_token(a, t, 0);
-	wipe_free(text);
+	gcp_a_store_token(a, t, 0);
+	gcp_a_wipe(text);
 	snprintf(a->desc, sizeof a->desc, "access token from %.200s", path);
 	return 0;
 }
@@ -323,7 +285,7 @@ static int pick_sandbox(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t e
 	a->project = st_xstrdup(o->project);
 	a->key_path = sandbox_key_path(o);
 	if (access(a->key_path, R_OK) == 0)
-		return load_credentials_file(a, a->key_path, err, errlen);
+		return gcp_a_load_file(a, a->key_path, err, errlen);
 	a->kind = AK_SANDBOX;
 	snprintf(a->desc, sizeof a->desc, "sandbox service account (to be minted, key kept in %.200s)", a->key_path);
 	return 0;
@@ -366,12 +328,12 @@ static int pick_source(gcp_auth *a, const gcp_auth_opts *o, char *err, size_t er
 	const char *gac = o->credentials_file ? o->credentials_file
 		: o->sandbox_url ? NULL : getenv("GOOGLE_APPLICATION_CREDENTIALS");
 	if (gac && *gac)
-		return load_credentials_file(a, gac, err, errlen);
+		return gcp_a_load_file(a, gac, err, errlen);
 	if (o->sandbox_url)
 		return pick_sandbox(a, o, err, errlen);
 	char *adc = o->no_adc_file ? NULL : adc_file_path();
 	if (adc && access(adc, R_OK) == 0) {
-		int rc = load_credentials_file(a, adc, err, errlen);
+		int rc = gcp_a_load_file(a, adc, err, errlen);
 		free(adc);
 		return rc;
 	}
@@ -423,32 +385,16 @@ int gcp_auth_fetches(const gcp_auth *a)
 	return a->fetches;
 }
 
-static void reap_child(gcp_auth *a, bool kill_it)
-{
-	if (a->child_fd >= 0) {
-		if (a->ctx)
-			gcp__unwatch_fd(a->ctx, a->child_fd);
-		close(a->child_fd);
-		a->child_fd = -1;
-	}
-	if (a->child > 0) {
-		if (kill_it)
-			kill(a->child, SIGTERM);
-		waitpid(a->child, NULL, 0);
-		a->child = -1;
-	}
-}
-
 void gcp_auth_free(gcp_auth *a)
 {
 	if (!a)
 		return;
-	reap_child(a, true);
-	wipe_free(a->token);
-	wipe_free(a->pem);
-	wipe_free(a->client_secret);
-	wipe_free(a->refresh_token);
-	wipe_free(a->child_out.p);
+	gcp_a_reap_child(a, true);
+	gcp_a_wipe(a->token);
+	gcp_a_wipe(a->pem);
+	gcp_a_wipe(a->client_secret);
+	gcp_a_wipe(a->refresh_token);
+	gcp_a_wipe(a->child_out.p);
 	free(a->email);
 	free(a->key_id);
 	free(a->token_uri);
@@ -498,7 +444,7 @@ void gcp__auth_invalidate(gcp_auth *a, const char *token)
 {
 	if (a->kind == AK_STATIC || !a->token || (token && strcmp(token, a->token) != 0))
 		return;
-	wipe_free(a->token);
+	gcp_a_wipe(a->token);
 	a->token = NULL;
 }
 
@@ -512,7 +458,7 @@ void gcp__auth_start(gcp_auth *a, gcp_ctx *ctx)
 	if (a->kind == AK_STATIC) {
 		gcp_error e;
 		gcp_error_set(&e, 401, 16, NULL, "%s was refused (401) and cannot be refreshed", a->desc);
-		set_failure(a, &e);
+		gcp_a_set_failure(a, &e);
 		return;
 	}
 	a->busy = true;
@@ -546,12 +492,10 @@ static void post_form(gcp_auth *a, const char *url, const char *form, gcp_done_f
 	r.flags = GCP_NO_AUTH;
 	r.owner = a;
 	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
-		failf(a, "token endpoint", &e);
-		settle(a);
+		gcp_a_failf(a, "token endpoint", &e);
+		gcp_a_settle(a);
 	}
 }
-
-static void fetch_sandbox(gcp_auth *a);
 
 static void on_token_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
 {
@@ -566,28 +510,28 @@ static void on_token_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
 		a->reminted = true;
 		unlink(a->key_path);
 		a->kind = AK_SANDBOX;
-		fetch_sandbox(a);
+		gcp_a_fetch_sandbox(a);
 		return;
 	}
-	settle(a);
+	gcp_a_settle(a);
 }
 
-static void fetch_sa(gcp_auth *a)
+void gcp_a_fetch_sa(gcp_auth *a)
 {
 	char err[160];
 	long long now = (long long)(st_wall_ms() / 1000);
-	char *jwt = gcp_jwt_rs256(a->pem, a->key_id, a->email, SCOPE, a->token_uri, now, 3600, err, sizeof err);
+	char *jwt = gcp_jwt_rs256(a->pem, a->key_id, a->email, GCP_SCOPE, a->token_uri, now, 3600, err, sizeof err);
 	if (!jwt) {
 		gcp_error e;
 		gcp_error_set(&e, 0, 16, NULL, "service-account key: %s", err);
-		set_failure(a, &e);
-		settle(a);
+		gcp_a_set_failure(a, &e);
+		gcp_a_settle(a);
 		return;
 	}
 	char *form = st_xasprintf("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer&assertion=%s", jwt);
 	post_form(a, a->token_uri, form, on_token_reply);
-	wipe_free(form);
-	wipe_free(jwt);
+	gcp_a_wipe(form);
+	gcp_a_wipe(jwt);
 }
 
 static void fetch_user(gcp_auth *a)
@@ -598,9 +542,9 @@ static void fetch_user(gcp_auth *a)
 				  id, sec, rt);
 	post_form(a, a->token_uri, form, on_token_reply);
 	free(id);
-	wipe_free(sec);
-	wipe_free(rt);
-	wipe_free(form);
+	gcp_a_wipe(sec);
+	gcp_a_wipe(rt);
+	gcp_a_wipe(form);
 }
 
 static void on_metadata_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
@@ -610,7 +554,7 @@ static void on_metadata_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	if (r->cancelled)
 		return;
 	take_token_reply(a, r, "metadata server token");
-	settle(a);
+	gcp_a_settle(a);
 }
 
 static void fetch_metadata(gcp_auth *a)
@@ -624,298 +568,20 @@ static void fetch_metadata(gcp_auth *a)
 	r.flags = GCP_NO_AUTH | GCP_METADATA;
 	r.owner = a;
 	if (gcp_send(a->ctx, &r, on_metadata_reply, a, &e) != 0) {
-		failf(a, "metadata server", &e);
-		settle(a);
+		gcp_a_failf(a, "metadata server", &e);
+		gcp_a_settle(a);
 	}
-	free(url);
-}
-
-/* gcloud: one child per fetch, its stdout read from the loop. */
-static void gcloud_result(gcp_auth *a, int status)
-{
-	gcp_error e;
-	char *t = st_trim(a->child_out.p ? a->child_out.p : (char *)"");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		gcp_error_set(&e, 0, 16, NULL, "'%s auth print-access-token' failed (exit status %d); run 'gcloud auth login'",
-			      a->gcloud, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		set_failure(a, &e);
-	} else if (!token_ok(t)) {
-		gcp_error_set(&e, 0, 16, NULL, "'%s auth print-access-token' printed no usable token", a->gcloud);
-		set_failure(a, &e);
-	} else {
-		/* gcloud does not say how long the token lives; its tokens last an hour. */
-		store_token(a, t, 45 * 60);
-	}
-	if (a->child_out.p)
-		memset(a->child_out.p, 0, a->child_out.len);
-	st_buf_reset(&a->child_out);
-	settle(a);
-}
-
-/* Stdout closed; the child is on its way out. Reap it without blocking the loop. */
-static void reap_later(gcp_ctx *ctx, void *user, bool cancelled)
-{
-	gcp_auth *a = user;
-	int status = 0;
-	if (a->child <= 0)
-		return;
-	if (cancelled) {
-		kill(a->child, SIGTERM);
-		waitpid(a->child, NULL, 0);
-		a->child = -1;
-		return;
-	}
-	pid_t r = waitpid(a->child, &status, WNOHANG);
-	if (r == 0) {
-		gcp__timer_add(ctx, 20, a, reap_later, a);
-		return;
-	}
-	a->child = -1;
-	gcloud_result(a, r < 0 ? 0x7f00 : status);
-}
-
-static void on_child_out(gcp_ctx *ctx, int fd, short revents, void *user)
-{
-	gcp_auth *a = user;
-	char buf[4096];
-	(void)revents;
-	ssize_t n = read(fd, buf, sizeof buf);
-	if (n > 0) {
-		if (a->child_out.len < 65536)
-			st_buf_append(&a->child_out, buf, (size_t)n);
-		return;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	gcp__unwatch_fd(ctx, a->child_fd);
-	close(a->child_fd);
-	a->child_fd = -1;
-	reap_later(ctx, a, false);
-}
-
-static void fetch_gcloud(gcp_auth *a)
-{
-	int p[2];
-	gcp_error e;
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		gcp_error_set(&e, 0, 16, NULL, "pipe for gcloud: %s", strerror(errno));
-		goto out_fail;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		gcp_error_set(&e, 0, 16, NULL, "fork for gcloud: %s", strerror(errno));
-		goto out_fail;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		dup2(devnull, 0);
-		dup2(p[1], 1);
-		dup2(devnull, 2);
-		execlp(a->gcloud, a->gcloud, "auth", "print-access-token", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	a->child = pid;
-	a->child_fd = p[0];
-	gcp__watch_fd(a->ctx, p[0], on_child_out, a);
-	return;
-out_fail:
-	set_failure(a, &e);
-	settle(a);
-}
-
-/* Sandbox: create (or adopt) our service account, create a key, keep it 0600. */
-static void sandbox_send(gcp_auth *a, const char *url, const char *body, gcp_done_fn done)
-{
-	static const char *const hdrs[] = { SANDBOX_BOOTSTRAP, NULL };
-	gcp_req r;
-	gcp_error e;
-	memset(&r, 0, sizeof r);
-	r.method = "POST";
-	r.url = url;
-	r.body = body;
-	r.headers = hdrs;
-	r.flags = GCP_NO_AUTH;
-	r.owner = a;
-	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
-		failf(a, "sandbox key minting", &e);
-		settle(a);
-	}
-}
-
-static void sandbox_get(gcp_auth *a, const char *url, gcp_done_fn done)
-{
-	static const char *const hdrs[] = { SANDBOX_BOOTSTRAP, NULL };
-	gcp_req r;
-	gcp_error e;
-	memset(&r, 0, sizeof r);
-	r.method = "GET";
-	r.url = url;
-	r.headers = hdrs;
-	r.flags = GCP_NO_AUTH;
-	r.owner = a;
-	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
-		failf(a, "sandbox key minting", &e);
-		settle(a);
-	}
-}
-
-static int save_key(gcp_auth *a, const unsigned char *key, size_t len, char *err, size_t errlen)
-{
-	char *dir = st_xstrdup(a->key_path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	int rc = st_mkdir_p(dir, 0700, err, errlen);
-	free(dir);
-	if (rc == 0)
-		rc = st_atomic_write(a->key_path, key, len, 0600, err, errlen);
-	return rc;
-}
-
-static void on_sandbox_key(gcp_ctx *ctx, const gcp_resp *r, void *user)
-{
-	gcp_auth *a = user;
-	gcp_error e;
-	char err[300];
-	(void)ctx;
-	if (r->cancelled)
-		return;
-	if (!r->ok) {
-		failf(a, "sandbox keys.create", &r->err);
-		settle(a);
-		return;
-	}
-	const char *b64 = stj_str(r->json, "privateKeyData");
-	size_t len = 0;
-	unsigned char *key = b64 ? st_base64_decode(b64, strlen(b64), &len) : NULL;
-	if (!key) {
-		gcp_error_set(&e, (int)r->http, 16, NULL, "sandbox keys.create: privateKeyData missing or not base64");
-		set_failure(a, &e);
-		settle(a);
-		return;
-	}
-	if (save_key(a, key, len, err, sizeof err) != 0 || load_credentials_file(a, a->key_path, err, sizeof err) != 0) {
-		gcp_error_set(&e, 0, 16, NULL, "sandbox key: %s", err);
-		set_failure(a, &e);
-		a->kind = AK_SANDBOX;
-		memset(key, 0, len);
-		free(key);
-		settle(a);
-		return;
-	}
-	memset(key, 0, len);
-	free(key);
-	fetch_sa(a);
-}
-
-static void sandbox_get(gcp_auth *a, const char *url, gcp_done_fn done);
-
-static void on_enable_poll(gcp_ctx *ctx, const gcp_resp *r, void *user);
-
-static void enable_poll_timer(gcp_ctx *ctx, void *user, bool cancelled)
-{
-	gcp_auth *a = user;
-	(void)ctx;
-	if (cancelled || !a->enable_op)
-		return;
-	char *path = gcp_name_path("/v1/", a->enable_op, NULL);
-	char *url = path ? st_xasprintf("%s%s", a->sandbox_url, path) : NULL;
-	free(path);
-	if (!url) {
-		gcp_error e;
-		gcp_error_set(&e, 0, 16, NULL, "sandbox: enabling IAM returned a bad operation name");
-		set_failure(a, &e);
-		settle(a);
-		return;
-	}
-	sandbox_get(a, url, on_enable_poll);
-	free(url);
-}
-
-/* The sandbox's IAM API must be on before it can mint our account: turn it on,
- * as an operator would, and wait for that operation. */
-static void on_enable_poll(gcp_ctx *ctx, const gcp_resp *r, void *user)
-{
-	gcp_auth *a = user;
-	if (r->cancelled)
-		return;
-	if (!r->ok) {
-		failf(a, "sandbox: enabling iam.googleapis.com", &r->err);
-		settle(a);
-		return;
-	}
-	if (!stj_bool(r->json, "done", false)) {
-		const char *name = stj_str(r->json, "name");
-		if (name && (!a->enable_op || strcmp(name, a->enable_op) != 0)) {
-			free(a->enable_op);
-			a->enable_op = st_xstrdup(name);
-		}
-		if (!a->enable_op) {
-			gcp_error e;
-			gcp_error_set(&e, 0, 16, NULL, "sandbox: enabling IAM returned no operation name");
-			set_failure(a, &e);
-			settle(a);
-			return;
-		}
-		gcp__timer_add(ctx, 200, a, enable_poll_timer, a);
-		return;
-	}
-	fetch_sandbox(a);
-}
-
-static void on_sandbox_account(gcp_ctx *ctx, const gcp_resp *r, void *user)
-{
-	gcp_auth *a = user;
-	(void)ctx;
-	if (r->cancelled)
-		return;
-	if (r->http == 403 && strcmp(r->err.reason, "SERVICE_DISABLED") == 0 && !a->tried_enable) {
-		a->tried_enable = true;
-		char *pesc = st_url_escape(a->project);
-		char *url = st_xasprintf("%s/v1/projects/%s/services/iam.googleapis.com:enable", a->sandbox_url, pesc);
-		sandbox_send(a, url, "{}", on_enable_poll);
-		free(pesc);
-		free(url);
-		return;
-	}
-	if (!r->ok && r->http != 409) {
-		failf(a, "sandbox serviceAccounts.create", &r->err);
-		settle(a);
-		return;
-	}
-	char *email = st_xasprintf(SANDBOX_SA_ID "@%s.iam.gserviceaccount.com", a->project);
-	char *esc = st_url_escape(email);
-	char *pesc = st_url_escape(a->project);
-	char *url = st_xasprintf("%s/v1/projects/%s/serviceAccounts/%s/keys", a->sandbox_url, pesc, esc);
-	sandbox_send(a, url, "{}", on_sandbox_key);
-	free(email);
-	free(esc);
-	free(pesc);
-	free(url);
-}
-
-static void fetch_sandbox(gcp_auth *a)
-{
-	char *pesc = st_url_escape(a->project);
-	char *url = st_xasprintf("%s/v1/projects/%s/serviceAccounts", a->sandbox_url, pesc);
-	sandbox_send(a, url, "{\"accountId\":\"" SANDBOX_SA_ID "\",\"serviceAccount\":"
-		     "{\"displayName\":\"sealtrain console (sandbox)\"}}", on_sandbox_account);
-	free(pesc);
 	free(url);
 }
 
 static void fetch(gcp_auth *a)
 {
 	switch (a->kind) {
-	case AK_SA: fetch_sa(a); break;
+	case AK_SA: gcp_a_fetch_sa(a); break;
 	case AK_USER: fetch_user(a); break;
 	case AK_METADATA: fetch_metadata(a); break;
-	case AK_GCLOUD: fetch_gcloud(a); break;
-	case AK_SANDBOX: fetch_sandbox(a); break;
-	case AK_STATIC: settle(a); break;
+	case AK_GCLOUD: gcp_a_fetch_gcloud(a); break;
+	case AK_SANDBOX: gcp_a_fetch_sandbox(a); break;
+	case AK_STATIC: gcp_a_settle(a); break;
 	}
 }
