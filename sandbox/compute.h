@@ -90,7 +90,26 @@ void co_set_status(sb_server *s, json_t *inst, const char *status);
 void co_shutdown(sb_server *s);
 int co_init_guests(sb_server *s);
 
+/* ---------------------------------------------------------------- guest (compute_guest.c) */
+/* Starts the startup script for the current boot. */
+void co_guest_start(sb_server *s, json_t *inst, const char *script);
+/* Follows a running script: output, exit, time limit. True when inst changed. */
+bool co_guest_watch(sb_server *s, json_t *inst);
+
+/* ---------------------------------------------------------------- logging helpers */
+json_t *co_gce_resource(const json_t *inst);                 /* gce_instance resource */
+char *co_log_name(const json_t *inst, const char *log_id);   /* projects/P/logs/ID */
+void co_log_text(sb_server *s, const json_t *inst, const char *log_id, const char *text);
+/* Value of a metadata item of inst, or NULL. */
+const char *co_metadata_value(const json_t *inst, const char *key);
+
 /* ---------------------------------------------------------------- serial port */
+void co_serial_printf(sb_server *s, json_t *inst, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "Nov 25 20:41:07" of sandbox now, as syslog stamps serial console lines. */
+void co_syslog_time(sb_server *s, char *buf, size_t size);
+/* A line of the script runner itself, with a syslog-style timestamp. */
+void co_runner_line(sb_server *s, json_t *inst, const char *what);
 /* Appends to serial port 1 of inst (updates the window base kept in "_sb"). */
 void co_serial_append(sb_server *s, json_t *inst, const char *text, size_t len);
 /* The instance's state directory STATE/compute/ID (created); caller frees. */

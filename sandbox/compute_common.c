@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "common/str.h"
+#include "sandbox/capacity.h"
 #include "sandbox/compute.h"
 
 co_options co_opt = {
@@ -121,4 +122,37 @@ void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefi
 	free(after);
 	free(self);
 	sb_reply_json(c, 200, out);
+}
+
+json_t *co_gce_resource(const json_t *inst)
+{
+	return json_pack("{s:s, s:{s:s, s:s, s:s}}", "type", "gce_instance", "labels",
+			 "instance_id", stj_str(inst, "id"), "zone",
+			 cap_basename(stj_str(inst, "zone")), "project_id",
+			 co_priv_str(inst, "project"));
+}
+
+char *co_log_name(const json_t *inst, const char *log_id)
+{
+	return st_xasprintf("projects/%s/logs/%s", co_priv_str(inst, "project"), log_id);
+}
+
+void co_log_text(sb_server *s, const json_t *inst, const char *log_id, const char *text)
+{
+	char *ln = co_log_name(inst, log_id);
+
+	sb_log_entry(s, json_pack("{s:s, s:o, s:s, s:s}", "logName", ln, "resource",
+				  co_gce_resource(inst), "severity", "INFO", "textPayload", text));
+	free(ln);
+}
+
+const char *co_metadata_value(const json_t *inst, const char *key)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(stj_get(inst, "metadata.items"), i, it)
+		if (strcmp(stj_str(it, "key") ? stj_str(it, "key") : "", key) == 0)
+			return stj_str(it, "value");
+	return NULL;
 }

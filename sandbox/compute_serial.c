@@ -1,11 +1,13 @@
 /* Serial port 1: an append-only file per instance, of which the newest 1 MiB is kept
  * (as Google keeps a 1 MB window), and getSerialPortOutput reading from it. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/atomicfile.h"
@@ -190,4 +192,37 @@ void co_instance_serial(sb_server *s, sb_call *c)
 	}
 	json_decref(inst);
 	free(full);
+}
+
+void co_serial_printf(sb_server *s, json_t *inst, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	line = st_xvasprintf(fmt, ap);
+	va_end(ap);
+	co_serial_append(s, inst, line, strlen(line));
+	free(line);
+}
+
+/* "Nov 25 20:41:07", the syslog prefix of guest lines on a real serial console. */
+void co_syslog_time(sb_server *s, char *buf, size_t size)
+{
+	time_t t = (time_t)(sb_now_ms(s) / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%b %e %H:%M:%S", &tm);
+}
+
+
+/* A line from the script runner itself, in its serial console format. */
+void co_runner_line(sb_server *s, json_t *inst, const char *what)
+{
+	char when[32];
+
+	co_syslog_time(s, when, sizeof(when));
+	co_serial_printf(s, inst, "%s %s google_metadata_script_runner: %s\r\n", when,
+		      stj_str(inst, "name"), what);
 }

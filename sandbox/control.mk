@@ -2,7 +2,8 @@
 SB_CONTROL_SRC = \
 	sandbox/capacity.c sandbox/capacity.h \
 	sandbox/compute.c sandbox/compute.h \
-	sandbox/compute_capacity.c sandbox/compute_common.c \
+	sandbox/compute_boot.c sandbox/compute_capacity.c sandbox/compute_common.c \
+	sandbox/compute_guest.c \
 	sandbox/compute_instances.c sandbox/compute_lifecycle.c \
 	sandbox/compute_ops.c sandbox/compute_options.c sandbox/compute_options.h \
 	sandbox/compute_resv.c \
