@@ -21,15 +21,17 @@ SB_CONTROL_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIB
 
 # Unit tests: the rules that need no server.
 check_PROGRAMS += tests/unit/test_sb_compute_validate tests/unit/test_sb_compute_capacity \
-	tests/unit/test_sb_compute_jwt
+	tests/unit/test_sb_compute_jwt tests/unit/test_sb_compute_guest
 TESTS += tests/unit/test_sb_compute_validate tests/unit/test_sb_compute_capacity \
-	tests/unit/test_sb_compute_jwt
+	tests/unit/test_sb_compute_jwt tests/unit/test_sb_compute_guest
 tests_unit_test_sb_compute_validate_SOURCES = tests/unit/test_sb_compute_validate.c
 tests_unit_test_sb_compute_validate_LDADD = $(SB_CONTROL_TEST_LDADD)
 tests_unit_test_sb_compute_capacity_SOURCES = tests/unit/test_sb_compute_capacity.c
 tests_unit_test_sb_compute_capacity_LDADD = $(SB_CONTROL_TEST_LDADD)
 tests_unit_test_sb_compute_jwt_SOURCES = tests/unit/test_sb_compute_jwt.c
 tests_unit_test_sb_compute_jwt_LDADD = $(SB_CONTROL_TEST_LDADD)
+tests_unit_test_sb_compute_guest_SOURCES = tests/unit/test_sb_compute_guest.c
+tests_unit_test_sb_compute_guest_LDADD = $(SB_CONTROL_TEST_LDADD)
 
 # Integration tests against the real binary.
 SB_CONTROL_ITESTS = \
