@@ -10,6 +10,7 @@
 #include <openssl/param_build.h>
 #include <signal.h>
 
+#include "common/atomicfile.h"
 #include "common/codec.h"
 
 static const char *const fast[] = {"--time-scale", "20", NULL};
@@ -290,12 +291,81 @@ static void t_integrity_log(void **state)
 	free(id);
 }
 
+/* The whole flow from inside a guest, as the console's in-guest agent will run it:
+ * identity token and access token from the metadata server, a challenge, then
+ * verifyAttestation; the token lands in a file (never on the serial console). */
+static void t_attest_from_guest(void **state)
+{
+	st_sandbox *sb = *state;
+	static const char script[] =
+		"H='Metadata-Flavor: Google'\n"
+		"MD=http://$GCE_METADATA_HOST/computeMetadata/v1\n"
+		"API=$SEALTRAIN_SANDBOX_URL\n"
+		"ID=$(curl -s -H \"$H\" \"$MD/instance/service-accounts/default/identity"
+		"?audience=$API&format=full\")\n"
+		"TOK=$(curl -s -H \"$H\" $MD/instance/service-accounts/default/token |"
+		" sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n"
+		"AUTH=\"Authorization: Bearer $TOK\"\n"
+		"CH=$(curl -s -X POST -H \"$AUTH\" -H 'Content-Type: application/json' -d '{}'"
+		" $API/v1/projects/p1/locations/us-central1/challenges |"
+		" sed 's/.*\"name\":\"\\([^\"]*\\)\".*/\\1/')\n"
+		"curl -s -X POST -H \"$AUTH\" -H 'Content-Type: application/json' -d "
+		"\"{\\\"gcpCredentials\\\":{\\\"serviceAccountIdTokens\\\":[\\\"$ID\\\"]},"
+		"\\\"tpmAttestation\\\":{},\\\"tokenOptions\\\":{\\\"audience\\\":"
+		"\\\"sealtrain-console\\\"}}\" \"$API/v1/$CH:verifyAttestation\" > \"$HOME/att.json\"\n"
+		"echo attested=$(grep -c oidcClaimsToken \"$HOME/att.json\")\n";
+	json_t *body = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:[{s:s}], s:{s:[{s:s, s:s}]}}",
+				 "name", "agent", "machineType", "a3-highgpu-1g",
+				 "confidentialInstanceConfig", "confidentialInstanceType", "TDX",
+				 "scheduling", "onHostMaintenance", "TERMINATE", "serviceAccounts",
+				 "email", "runner@p1.iam.gserviceaccount.com", "metadata", "items",
+				 "key", "startup-script", "value", script);
+	char *txt = stj_dump(body), *path, *serial = NULL, err[64], *att;
+	json_t *op = ct_op(sb, "POST", CZ "/instances", txt), *cl, *resp;
+	st_http_resp r;
+	size_t len;
+	json_error_t je;
+	int i;
+
+	assert_null(stj_get(op, "error"));
+	ct_call(sb, "GET", CZ "/instances/agent", NULL, 200, &r);
+	path = st_xasprintf("%s/compute/%s/guest/att.json", sb->state, ct_str(&r, "id"));
+	for (i = 0; i < 100; i++) {
+		free(serial);
+		serial = ct_serial(sb, "agent");
+		if (strstr(serial, "exit status"))
+			break;
+		ct_sleep_ms(100);
+	}
+	assert_non_null(strstr(serial, "startup-script: attested=1"));
+	att = st_read_file(path, 1 << 20, &len, err, sizeof(err));
+	assert_non_null(att);
+	resp = json_loads(att, 0, &je);
+	assert_non_null(resp);
+	/* Nothing secret reached the serial console. */
+	assert_null(strstr(serial, stj_str(resp, "oidcClaimsToken")));
+	cl = verify_jwt(sb, stj_str(resp, "oidcClaimsToken"));
+	assert_string_equal(stj_str(cl, "submods.gce.instance_id"), ct_str(&r, "id"));
+	assert_string_equal(stj_str(cl, "hwmodel"), "INTEL_TDX");
+	assert_string_equal(stj_str(cl, "aud"), "sealtrain-console");
+	json_decref(cl);
+	json_decref(resp);
+	st_http_free(&r);
+	free(att);
+	free(serial);
+	free(path);
+	json_decref(op);
+	free(txt);
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_tdx_token_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_snp_and_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_integrity_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_attest_from_guest, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
