@@ -249,6 +249,7 @@ static void storage_tick(sb_server *s)
 	last_tick_ms = now;
 	clean_tmp(60);
 	empty_trash(s);
+	gcs_upload_expire(s);
 	gcs_lifecycle_tick(s);
 }
 

@@ -60,6 +60,8 @@ void gcs_obj_purge(sb_server *s, const json_t *doc);
 /* Parses ?generation= and friends: -1 absent, -2 malformed (answered). */
 int64_t gcs_query_int(sb_call *c, const char *param);
 void gcs_lifecycle_tick(sb_server *s);
+/* storage_upload.c: drops resumable sessions older than a week (sandbox time). */
+void gcs_upload_expire(sb_server *s);
 
 /* storage_data.c: encryption of object data */
 /* Encrypts [off, off+len) of src as the data of obj (a new generation): picks a fresh

@@ -227,7 +227,9 @@ void gcs_object_get(sb_server *s, sb_call *c)
 {
 	json_t *bucket = NULL, *o = object_load(s, c, &bucket);
 	const char *alt = sb_query(c, "alt");
-	if (o && alt && !strcmp(alt, "media"))
+	if (o && check_precondition(c, o) != 0)
+		;
+	else if (o && alt && !strcmp(alt, "media"))
 		send_media(s, c, bucket, o);
 	else if (o && alt && strcmp(alt, "json"))
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid alt value: %s", alt);
@@ -240,7 +242,7 @@ void gcs_object_get(sb_server *s, sb_call *c)
 void gcs_object_download(sb_server *s, sb_call *c)
 {
 	json_t *bucket = NULL, *o = object_load(s, c, &bucket);
-	if (o)
+	if (o && check_precondition(c, o) == 0)
 		send_media(s, c, bucket, o);
 	json_decref(o);
 	json_decref(bucket);

@@ -187,9 +187,10 @@ static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t l
 		char *sp = spool_path(id);
 		json_t *keys = json_object();
 		if (session_keys(s, c, meta, sp, keys) == 0) {
-			json_t *sess = json_pack("{s:s, s:O, s:O, s:i, s:i}", "bucket",
-						 sb_var(c, "bucket"), "meta", meta, "keys", keys,
-						 "received", 0, "total", -1);
+			json_t *sess = json_pack(
+				"{s:s, s:s, s:O, s:O, s:i, s:i, s:I}", "id", id, "bucket",
+				sb_var(c, "bucket"), "meta", meta, "keys", keys, "received", 0,
+				"total", -1, "started", (json_int_t)sb_now_ms(s));
 			if (sb_put(s, "gcs.upload", id, sess) != 0)
 				sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
 					       "store write failed");
@@ -409,6 +410,28 @@ void gcs_upload_put(sb_server *s, sb_call *c)
 			add_chunk(s, c, id, sess, &k);
 	}
 	json_decref(sess);
+}
+
+/* Sessions live a week of sandbox time, as Google's do; then their spool goes. */
+void gcs_upload_expire(sb_server *s)
+{
+	json_t *all = sb_list(s, "gcs.upload", "");
+	int64_t now = sb_now_ms(s);
+	size_t i;
+	json_t *sess;
+	json_array_foreach(all, i, sess) {
+		json_int_t t = json_integer_value(json_object_get(sess, "started"));
+		const char *id = json_string_value(json_object_get(sess, "id"));
+		if (!id || now - t < 7 * 86400000LL)
+			continue;
+		if (!json_is_true(json_object_get(sess, "done"))) {
+			char *spool = spool_path(id);
+			gcs_trash(s, "file", spool);
+			free(spool);
+		}
+		sb_del(s, "gcs.upload", id);
+	}
+	json_decref(all);
 }
 
 void gcs_upload_cancel(sb_server *s, sb_call *c)

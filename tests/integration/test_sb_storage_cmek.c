@@ -203,6 +203,24 @@ static void lifecycle_moves_classes_in_scaled_time(void **st)
 		st_http_free(&r);
 	}
 	assert_true(gone);
+	/* an unfinished resumable session lapses after a week of sandbox time */
+	assert_int_equal(st_http(&sb, "POST", "/upload/storage/v1/b/lcb/o?uploadType=resumable"
+				 "&name=later", "{}", 2, "application/json", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	char loc[512];
+	st_http_header(&r, "Location", loc, sizeof loc);
+	st_http_free(&r);
+	const char *q[] = {"Content-Range: bytes */*", NULL};
+	assert_int_equal(st_http(&sb, "PUT", loc, "", 0, "text/plain", NULL, q, &r), 0);
+	assert_int_equal(r.status, 308);
+	st_http_free(&r);
+	bool lapsed = false;
+	for (int i = 0; i < 200 && !lapsed; i++, usleep(100000)) {
+		assert_int_equal(st_http(&sb, "PUT", loc, "", 0, "text/plain", NULL, q, &r), 0);
+		lapsed = r.status == 404;
+		st_http_free(&r);
+	}
+	assert_true(lapsed);
 	/* the moved object still reads back */
 	kt_call(&sb, "GET", "/storage/v1/b/lcb/o/data.csv?alt=media", NULL, 200, &r);
 	assert_memory_equal(r.body, "abc", 3);

@@ -424,6 +424,12 @@ static void generations_and_delete(void **st)
 	kt_download(sb, BKT, "v", NULL, 200, &r);
 	assert_memory_equal(r.body, "two", 3);
 	st_http_free(&r);
+	char *cond = st_xasprintf("/storage/v1/b/" BKT "/o/v?alt=media&ifGenerationMatch=%s", g1);
+	kt_do(sb, "GET", cond, NULL, 412);
+	free(cond);
+	cond = st_xasprintf("/storage/v1/b/" BKT "/o/v?ifGenerationMatch=%s", g2);
+	kt_do(sb, "GET", cond, NULL, 200);
+	free(cond);
 	/* preconditions */
 	char *pre = st_xasprintf("/upload/storage/v1/b/" BKT "/o?uploadType=media&name=v"
 				 "&ifGenerationMatch=%s", g1);
