@@ -266,9 +266,14 @@ static void finish(sb_server *s, json_t *job, int code)
 	pump(s, job, true);
 	json_object_set_new(co_priv(job), "pid", json_integer(0));
 	if (vx_write_back(s, job, dir, err, sizeof(err)) != 0) {
-		snprintf(msg, sizeof(msg), "Writing the job's output back to Cloud Storage failed: "
-			 "%s", err);
-		fail(s, job, "JOB_STATE_FAILED", 13, msg);
+		/* The outputs would be lost with the copy: keep it and say where it is. */
+		char *why = st_xasprintf("Writing the job's output back to Cloud Storage failed: "
+					 "%s. The working copy is kept in %s/gcs.", err, dir);
+
+		fail(s, job, "JOB_STATE_FAILED", 13, why);
+		free(why);
+		free(dir);
+		return;
 	} else if (code != 0) {
 		snprintf(msg, sizeof(msg), "The replica workerpool0-0 exited with a non-zero status "
 			 "of %d.", code);

@@ -6,6 +6,8 @@
 #include "tests/integration/test_sb_compute_util.h"
 
 #include <dirent.h>
+
+#include "common/atomicfile.h"
 #include <signal.h>
 
 #define BKT "bkt-v"
@@ -227,6 +229,43 @@ static void t_failures(void **state)
 	free(name);
 }
 
+/* Output that cannot be written back (the Storage agent lost its key grant while the
+ * job ran) fails the job with the reason, and the outputs are kept, not lost. */
+static void t_write_back_failure_keeps_outputs(void **state)
+{
+	st_sandbox *sb = *state;
+	char *body = job_body("sleep 2; echo result > /gcs/" BKT "/out.txt", "", "");
+	char *name = create(sb, body), *path = job_path(name), *kept, *msg, err[64], *txt;
+	st_http_resp r;
+	size_t len;
+
+	ct_until(sb, path, "state", "JOB_STATE_RUNNING", 10000);
+	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
+	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
+	ct_call(sb, "GET", path, NULL, 200, &r);
+	msg = st_xstrdup(ct_str(&r, "error.message"));
+	st_http_free(&r);
+	assert_non_null(strstr(msg, "Writing the job's output back"));
+	assert_non_null(strstr(msg, "gs-project-accounts"));
+	kept = strstr(msg, "kept in ");
+	assert_non_null(kept);
+	kept += strlen("kept in ");
+	kept[strlen(kept) - 1] = '\0'; /* the final '.' */
+	{
+		char *file = st_xasprintf("%s/" BKT "/out.txt", kept);
+
+		txt = st_read_file(file, 4096, &len, err, sizeof(err));
+		assert_non_null(txt);
+		assert_string_equal(txt, "result\n");
+		free(txt);
+		free(file);
+	}
+	free(msg);
+	free(path);
+	free(name);
+	free(body);
+}
+
 static void t_validation(void **state)
 {
 	st_sandbox *sb = *state;
@@ -389,6 +428,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_job_writes_into_bucket, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_write_back_failure_keeps_outputs, setup, teardown),
 		cmocka_unit_test(t_key_needs_vertex_agent),
 		cmocka_unit_test_setup_teardown(t_cancel_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_flex_start_waits_for_capacity, setup_one_gpu,
