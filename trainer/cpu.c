@@ -7,9 +7,13 @@
 #include "trainer/tree.h"
 #include "trainer/util.h"
 
+/* Each tree works on its own compact copy of its in-bag rows (bins, class, weight),
+ * numbered 0..m-1: about a third smaller than the training set, and the class and weight
+ * of a row sit in small arrays that stay in cache. */
 struct cpu_worker {
 	const struct rf_train *t;
-	const uint8_t *wt;
+	struct rf_train local;
+	uint8_t *bins, *y, *wt;
 	uint32_t *idx, *tmp;
 	struct rf_split_scratch s;
 };
@@ -27,6 +31,9 @@ static void *cpu_worker_new(void *shared, const struct rf_train *t, uint32_t nf_
 {
 	struct cpu_worker *w = rf_xcalloc(1, sizeof(*w));
 	w->t = t;
+	w->bins = rf_xmalloc((size_t)t->n * t->nfeat + 1);
+	w->y = rf_xmalloc((size_t)t->n + 1);
+	w->wt = rf_xmalloc((size_t)t->n + 1);
 	w->idx = rf_xmalloc((size_t)t->n * sizeof(uint32_t) + 4);
 	w->tmp = rf_xmalloc((size_t)t->n * sizeof(uint32_t) + 4);
 	rf_split_scratch_init(&w->s, nf_max, t->nclass);
@@ -38,6 +45,9 @@ static void cpu_worker_free(void *p)
 	struct cpu_worker *w = p;
 	if (!w)
 		return;
+	free(w->bins);
+	free(w->y);
+	free(w->wt);
 	free(w->idx);
 	free(w->tmp);
 	rf_split_scratch_free(&w->s);
@@ -47,8 +57,15 @@ static void cpu_worker_free(void *p)
 static int cpu_tree_begin(void *p, const uint8_t *wt, const uint32_t *rows, uint32_t m, char *err)
 {
 	struct cpu_worker *w = p;
-	w->wt = wt;
-	memcpy(w->idx, rows, (size_t)m * sizeof(uint32_t));
+	const struct rf_train *t = w->t;
+	const size_t F = t->nfeat;
+	for (uint32_t i = 0; i < m; i++) {
+		memcpy(w->bins + i * F, t->bins + (size_t)rows[i] * F, F);
+		w->y[i] = t->y[rows[i]];
+		w->wt[i] = wt[rows[i]];
+		w->idx[i] = i;
+	}
+	w->local = (struct rf_train){ m, t->nfeat, t->nclass, w->bins, w->y, t->nbins };
 	return 0;
 }
 
@@ -56,7 +73,7 @@ static int cpu_find_splits(void *p, struct rf_level *lv, char *err)
 {
 	struct cpu_worker *w = p;
 	for (uint32_t k = 0; k < lv->n; k++)
-		rf_split_node(w->t, w->wt, w->idx + lv->begin[k], lv->end[k] - lv->begin[k],
+		rf_split_node(&w->local, w->wt, w->idx + lv->begin[k], lv->end[k] - lv->begin[k],
 			      lv->feats + (size_t)k * lv->nf, lv->nf, lv->counts + (size_t)k * lv->nclass,
 			      lv->min_leaf, RF_SPLIT_AUTO, &w->s, &lv->split[k],
 			      lv->left + (size_t)k * lv->nclass);
@@ -67,7 +84,7 @@ static int cpu_partition(void *p, const struct rf_part *parts, uint32_t n, char 
 {
 	struct cpu_worker *w = p;
 	const uint32_t F = w->t->nfeat;
-	const uint8_t *bins = w->t->bins;
+	const uint8_t *bins = w->bins;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t *idx = w->idx, l = parts[k].begin, r = 0, f = parts[k].feat, bin = parts[k].bin;
 		for (uint32_t i = parts[k].begin; i < parts[k].end; i++) {
