@@ -234,9 +234,15 @@ static void on_first(gcp_ctx *ctx, const gcp_resp *resp, void *user)
 	json_decref(j);
 }
 
+/* Compute methods that change something take a requestId; operations.wait is a POST
+ * that changes nothing and does not accept one. */
 static bool is_compute_mutation(const char *url, const char *method)
 {
-	return strstr(url, "/compute/v1/") && strcmp(method, "GET") != 0 && !strstr(url, "requestId=");
+	const char *q = strchr(url, '?');
+	size_t n = q ? (size_t)(q - url) : strlen(url);
+	bool wait = n >= 5 && strncmp(url + n - 5, "/wait", 5) == 0;
+	return strstr(url, "/compute/v1/") && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && !wait &&
+	       !strstr(url, "requestId=");
 }
 
 static int send_it(run *r, const api_args *a, const char *body)

@@ -115,6 +115,13 @@ static void test_compute_request_id_and_wait(void **state)
 	fs_request_free(q);
 	free(out);
 	free(err);
+	/* operations.wait is a POST that takes no requestId. */
+	assert_int_equal(run(f, "-X POST compute/v1/projects/cli-project-1/zones/z/operations/op-9/wait", &out, &err), 0);
+	q = fs_get(f->fs, fs_count(f->fs, NULL) - 1);
+	assert_null(strstr(q->query, "requestId"));
+	fs_request_free(q);
+	free(out);
+	free(err);
 }
 
 static void test_usage_errors(void **state)
