@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,45 @@ static void test_usage_errors(void **state)
 	assert_non_null(strstr(out, "usage: sealtrain-rf"));
 }
 
+static void file_sha(const char *path, char hex[65])
+{
+	static char buf[1 << 22];
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	size_t n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	rf_sha256_hex(buf, n, hex);
+}
+
+/* A run killed mid-training leaves the previous model of its output directory intact and
+ * no partial file behind: outputs are only ever renamed into place, complete. */
+static void test_killed_run(void **state)
+{
+	char path[4200], before[65], after[65];
+	write_data("long.csv", 20000, 11);
+	assert_int_equal(rf("--data long.csv --trees 2 --device cpu --out keep"), 0);
+	snprintf(path, sizeof(path), "%s/keep/model.rf", dir);
+	file_sha(path, before);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (chdir(dir) || !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(bin, bin, "--data", "long.csv", "--trees", "100000", "--device", "cpu", "--out", "keep",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* Let it parse and start growing trees, then kill it. */
+	usleep(300 * 1000);
+	kill(pid, SIGKILL);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	file_sha(path, after);
+	assert_string_equal(before, after);
+	snprintf(path, sizeof(path), "%s/keep/model.rf.tmp", dir);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 static void test_cuda_without_gpu(void **state)
 {
 	char why[RF_ERRLEN];
@@ -166,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_train_and_predict),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_killed_run),
 		cmocka_unit_test(test_cuda_without_gpu),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
