@@ -639,6 +639,43 @@ static void t_stop_while_provisioning(void **state)
 	json_decref(ins);
 }
 
+/* A reservation shaped by a template; an open reservation consumed by a VM that asks
+ * for ANY_RESERVATION (Google's default). */
+static void t_template_reservation_and_any(void **state)
+{
+	st_sandbox *sb = *state;
+	st_http_resp r;
+	json_t *op;
+
+	json_decref(ct_op(sb, "POST", CG "/instanceTemplates", "{\"name\":\"shape\",\"properties\":{"
+			  TDX_PROPS ",\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}}"));
+	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"r-t\",\"specificReservation\":{"
+		"\"count\":\"1\",\"sourceInstanceTemplate\":\"global/instanceTemplates/nope\"}}",
+		400, &r);
+	ct_error(&r, 400, "INVALID_ARGUMENT", "sourceInstanceTemplate");
+	st_http_free(&r);
+	op = ct_op(sb, "POST", CZ "/reservations", "{\"name\":\"r-t\",\"specificReservation\":{"
+		   "\"count\":\"1\",\"sourceInstanceTemplate\":\"global/instanceTemplates/shape\"}}");
+	no_error(op);
+	json_decref(op);
+	/* One GPU of the two is reserved; a VM with default affinity lands in it. */
+	op = ct_op(sb, "POST", CZ "/instances?sourceInstanceTemplate=global/instanceTemplates/shape",
+		   "{\"name\":\"any-1\"}");
+	no_error(op);
+	json_decref(op);
+	ct_until(sb, CZ "/reservations/r-t", "specificReservation.inUseCount", "1", 0);
+	/* The next one is on demand (the one free GPU); a third finds nothing. */
+	op = ct_op(sb, "POST", CZ "/instances?sourceInstanceTemplate=global/instanceTemplates/shape",
+		   "{\"name\":\"any-2\"}");
+	no_error(op);
+	json_decref(op);
+	ct_until(sb, CZ "/reservations/r-t", "specificReservation.inUseCount", "1", 0);
+	op = ct_op(sb, "POST", CZ "/instances?sourceInstanceTemplate=global/instanceTemplates/shape",
+		   "{\"name\":\"any-3\"}");
+	op_error(op, "ZONE_RESOURCE_POOL_EXHAUSTED", NULL);
+	json_decref(op);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_hostile_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_template_reservation_and_any, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_stop_while_provisioning, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_queue_survives_restart, setup_one_gpu, teardown),
 		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, teardown),
