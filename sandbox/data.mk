@@ -55,5 +55,5 @@ tests_integration_test_sb_storage_objects_LDADD = $(SB_DATA_IT_LDADD)
 tests_integration_test_sb_storage_cmek_SOURCES = tests/integration/test_sb_storage_cmek.c \
 	tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_storage_cmek_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
-tests_integration_test_sb_storage_cmek_LDADD = $(SB_DATA_IT_LDADD)
+tests_integration_test_sb_storage_cmek_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)
 EXTRA_DIST += tests/integration/node/test_storage.js

@@ -4,6 +4,7 @@
 #include "tests/integration/test_sb_kms_util.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 
 #define BKT "bkt-c"
@@ -170,6 +171,61 @@ static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 	free(state);
 }
 
+typedef struct bg_upload {
+	const st_sandbox *sb;
+	unsigned char *data;
+	size_t len;
+} bg_upload;
+
+static void *upload_in_background(void *arg)
+{
+	bg_upload *u = arg;
+	st_http_resp r;
+	/* the answer does not matter: the sandbox is killed under it */
+	if (st_http(u->sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=media&name=s",
+		    (const char *)u->data, u->len, "application/octet-stream", NULL, NULL, &r) == 0)
+		st_http_free(&r);
+	return NULL;
+}
+
+/* kill -9 while a large overwrite is being received or encrypted: after a restart
+ * the object is either the old generation or the new one, whole and readable. */
+static void kill_during_upload_loses_nothing(void **st)
+{
+	char *state = st_test_tmpdir("gcs-kill");
+	st_sandbox sb;
+	kt_start(&sb, state, NULL);
+	kt_cmek_bucket(&sb, BKT);
+	upload_secret(&sb, "s");
+	bg_upload u = {.sb = &sb, .len = 48u << 20};
+	u.data = kt_bytes(u.len, 11);
+	/* early, middling and late kills, then one after the upload has surely finished */
+	const int delays_ms[] = {30, 150, 270, 4000};
+	for (size_t d = 0; d < 4; d++) {
+		int delay_ms = delays_ms[d];
+		pthread_t th;
+		pthread_create(&th, NULL, upload_in_background, &u);
+		usleep((useconds_t)delay_ms * 1000);
+		kt_stop_keep(&sb, SIGKILL);
+		pthread_join(th, NULL);
+		assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
+		st_http_resp r;
+		kt_download(&sb, BKT, "s", NULL, 200, &r);
+		bool old = r.len == sizeof secret - 1 && !memcmp(r.body, secret, r.len);
+		bool new = r.len == u.len && !memcmp(r.body, u.data, r.len);
+		assert_true(old || new);
+		st_http_free(&r);
+		kt_call(&sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
+		size_t n = json_array_size(json_object_get(r.json, "items"));
+		assert_true(n >= 1);
+		st_http_free(&r);
+	}
+	free(u.data);
+	kt_stop_keep(&sb, SIGTERM);
+	st_test_rmtree(state);
+	free(state);
+}
+
 static void lifecycle_moves_classes_in_scaled_time(void **st)
 {
 	st_sandbox sb;
@@ -281,6 +337,7 @@ int main(void)
 		cmocka_unit_test(rotation_keeps_old_objects_readable),
 		cmocka_unit_test(revoked_agent_cannot_read_or_write),
 		cmocka_unit_test(data_at_rest_is_ciphertext_and_survives_restarts),
+		cmocka_unit_test(kill_during_upload_loses_nothing),
 		cmocka_unit_test(lifecycle_moves_classes_in_scaled_time),
 		cmocka_unit_test(data_access_audit_only_when_enabled),
 	};
