@@ -18,6 +18,10 @@ void rf_sha256_final(struct rf_sha256 *s, uint8_t out[32]);
 /* One-shot digest as 64 lowercase hex characters. */
 void rf_sha256_hex(const void *data, size_t len, char out[65]);
 void rf_hex(const uint8_t *d, size_t len, char *out);
+/* Whether the CPU's SHA instructions are used (they are when present); tests turn them off
+ * to check the portable rounds too. */
+int rf_sha256_accel(void);
+void rf_sha256_use_accel(int on);
 
 /* CRC-32C (Castagnoli), chainable from crc = 0: the model file's trailer. */
 uint32_t rf_crc32c(uint32_t crc, const void *data, size_t len);

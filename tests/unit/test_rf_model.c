@@ -19,7 +19,7 @@
 #include "trainer/rng.h"
 #include "trainer/sha256.h"
 
-static void test_sha256_vectors(void **state)
+static void sha256_vectors(void)
 {
 	char hex[65];
 	rf_sha256_hex("", 0, hex);
@@ -41,6 +41,17 @@ static void test_sha256_vectors(void **state)
 	rf_hex(d, 32, hex);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(a);
+}
+
+/* Both the CPU's SHA instructions (where it has them) and the portable rounds. */
+static void test_sha256_vectors(void **state)
+{
+	rf_sha256_use_accel(1);
+	sha256_vectors();
+	rf_sha256_use_accel(0);
+	assert_int_equal(rf_sha256_accel(), 0);
+	sha256_vectors();
+	rf_sha256_use_accel(1);
 }
 
 static void test_crc32c(void **state)
