@@ -3,6 +3,7 @@
 #include "tests/integration/test_sb_core_util.h"
 
 #include "common/atomicfile.h"
+#include "common/timeutil.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -538,6 +539,38 @@ static void t_wildcard_projects(void **state)
 	(void)state;
 }
 
+static int64_t health_time(const st_sandbox *sb)
+{
+	st_http_resp r;
+	sbt_call(sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
+	int64_t ms = 0;
+	assert_int_equal(st_rfc3339_parse(sbt_str(&r, "time"), &ms), 0);
+	st_http_free(&r);
+	return ms;
+}
+
+/* --time-scale runs sandbox time fast, and a restart never moves it backwards. */
+static void t_clock_scaled_and_monotonic(void **state)
+{
+	const char *fast[] = {"--time-scale", "3600", NULL};
+	st_sandbox sb;
+	assert_int_equal(st_sandbox_start(&sb, NULL, fast), 0);
+	int64_t t0 = health_time(&sb);
+	usleep(1500000);
+	int64_t t1 = health_time(&sb);
+	assert_true(t1 - t0 >= 3600LL * 1000); /* at least an hour in 1.5 s */
+	char *dir = st_xstrdup(sb.state);
+	st_sandbox_stop(&sb, SIGTERM, true);
+	st_sandbox sb2;
+	assert_int_equal(st_sandbox_start(&sb2, dir, NULL), 0);
+	assert_true(health_time(&sb2) >= t1);
+	sbt_stop(&sb2);
+	st_sandbox_stop(&sb, 0, false);
+	st_test_rmtree(dir);
+	free(dir);
+	(void)state;
+}
+
 static void t_reset(void **state)
 {
 	st_sandbox sb;
@@ -574,6 +607,7 @@ int main(void)
 		cmocka_unit_test(t_concurrent_clients),
 		cmocka_unit_test(t_disk_full),
 		cmocka_unit_test(t_wildcard_projects),
+		cmocka_unit_test(t_clock_scaled_and_monotonic),
 		cmocka_unit_test(t_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
