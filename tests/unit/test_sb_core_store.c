@@ -95,7 +95,9 @@ static void t_prefix_and_pages(void **state)
 	json_t *p1 = sb_list_page(s, "pg", "p/x/", "", 2, &next);
 	assert_int_equal(json_array_size(p1), 2);
 	assert_string_equal(next, "p/x/2");
-	json_t *p2 = sb_list_page(s, "pg", "p/x/", next, 2, &next);
+	char *after = next;
+	json_t *p2 = sb_list_page(s, "pg", "p/x/", after, 2, &next);
+	free(after);
 	assert_int_equal(json_array_size(p2), 1);
 	assert_null(next); /* the last page says so */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(p2, 0), "name")),
