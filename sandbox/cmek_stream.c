@@ -14,6 +14,7 @@
 
 #include "common/codec.h"
 #include "common/str.h"
+#include "sandbox/cmek_hasher.h"
 
 static const char magic[8] = "SBCMEK1";
 
@@ -102,24 +103,28 @@ static int pread_all(int fd, void *p, size_t n, uint64_t off)
 typedef struct enc_job {
 	chunker k;
 	int in, out;
-	EVP_MD_CTX *md5;
+	sb_hasher *md5;
 	uint32_t crc;
-	unsigned char *buf; /* SB_CMEK_CHUNK + tag */
+	unsigned char *pbuf[2]; /* plaintext, alternating while the hasher reads one */
+	unsigned char *obuf;    /* SB_CMEK_CHUNK + tag of ciphertext */
 } enc_job;
 
+/* While the hasher thread takes MD5 of chunk i, this thread computes its CRC32C,
+ * encrypts it and reads chunk i+1 into the other buffer. */
 static int enc_chunks(enc_job *j, uint64_t offset, uint64_t len, const char **what)
 {
 	uint64_t idx = 0, done = 0;
 	for (;;) {
 		size_t n = len - done >= SB_CMEK_CHUNK ? SB_CMEK_CHUNK : (size_t)(len - done);
 		int last = n < SB_CMEK_CHUNK;
-		if (n && pread_all(j->in, j->buf, n, offset + done) != 0)
+		unsigned char *p = j->pbuf[idx & 1];
+		if (n && pread_all(j->in, p, n, offset + done) != 0)
 			return *what = "read", -1;
-		j->crc = st_crc32c(j->crc, j->buf, n);
-		if (EVP_DigestUpdate(j->md5, j->buf, n) != 1 ||
-		    chunk_run(&j->k, idx, last, j->buf, n, j->buf, j->buf + n) != 0)
+		sb_hasher_feed(j->md5, p, n);
+		j->crc = st_crc32c(j->crc, p, n);
+		if (chunk_run(&j->k, idx, last, p, n, j->obuf, j->obuf + n) != 0)
 			return *what = "encrypt", -1;
-		if (write_all(j->out, j->buf, n + SB_CMEK_TAG_LEN) != 0)
+		if (write_all(j->out, j->obuf, n + SB_CMEK_TAG_LEN) != 0)
 			return *what = "write", -1;
 		done += n, idx++;
 		if (last)
@@ -140,18 +145,25 @@ int sb_cmek_encrypt_file(const unsigned char *dek, const char *src, uint64_t off
 			 uint64_t len, const char *dst, sb_cmek_digest *dig, char *err,
 			 size_t errlen)
 {
-	enc_job j = {.in = open(src, O_RDONLY | O_CLOEXEC), .out = -1, .md5 = EVP_MD_CTX_new()};
+	enc_job j = {.in = open(src, O_RDONLY | O_CLOEXEC), .out = -1};
 	const char *what = "open";
 	int rc = -1;
 	if (j.in < 0)
 		goto out;
 	j.out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	j.buf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	for (int i = 0; i < 2; i++)
+		j.pbuf[i] = st_xmalloc(SB_CMEK_CHUNK);
+	j.obuf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
 	what = "set up the cipher for";
-	if (j.out < 0 || !j.md5 || EVP_DigestInit_ex(j.md5, EVP_md5(), NULL) != 1 ||
-	    chunker_init(&j.k, dek, 1) != 0 || enc_header(&j) != 0)
+	if (j.out < 0 || !(j.md5 = sb_hasher_start()) || chunker_init(&j.k, dek, 1) != 0 ||
+	    enc_header(&j) != 0)
 		goto out;
 	if (enc_chunks(&j, offset, len, &what) != 0)
+		goto out;
+	what = "hash";
+	int hrc = sb_hasher_finish(j.md5, dig ? dig->md5 : NULL);
+	j.md5 = NULL;
+	if (hrc != 0)
 		goto out;
 	what = "sync";
 	if (fsync(j.out) != 0)
@@ -159,14 +171,14 @@ int sb_cmek_encrypt_file(const unsigned char *dek, const char *src, uint64_t off
 	if (dig) {
 		dig->size = len;
 		dig->crc32c = j.crc;
-		unsigned int mdlen = 0;
-		EVP_DigestFinal_ex(j.md5, dig->md5, &mdlen);
 	}
 	rc = 0;
 out:
 	if (rc != 0)
 		snprintf(err, errlen, "cannot %s object data (%s -> %s): %s", what, src, dst,
 			 errno ? strerror(errno) : "cipher failure");
+	if (j.md5)
+		sb_hasher_finish(j.md5, NULL);
 	if (j.in >= 0)
 		close(j.in);
 	if (j.out >= 0 && close(j.out) != 0 && rc == 0) {
@@ -176,8 +188,9 @@ out:
 	if (rc != 0 && j.out >= 0)
 		unlink(dst);
 	EVP_CIPHER_CTX_free(j.k.x);
-	EVP_MD_CTX_free(j.md5);
-	free(j.buf);
+	free(j.pbuf[0]);
+	free(j.pbuf[1]);
+	free(j.obuf);
 	return rc;
 }
 
@@ -320,10 +333,10 @@ static int append_chunks(enc_job *j, uint64_t first, uint64_t offset, uint64_t l
 	while (done < len || final) {
 		size_t n = len - done >= SB_CMEK_CHUNK ? SB_CMEK_CHUNK : (size_t)(len - done);
 		int last = n < SB_CMEK_CHUNK;
-		if (n && pread_all(j->in, j->buf, n, offset + done) != 0)
+		if (n && pread_all(j->in, j->obuf, n, offset + done) != 0)
 			return -1;
-		if (chunk_run(&j->k, idx, last, j->buf, n, j->buf, j->buf + n) != 0 ||
-		    write_all(j->out, j->buf, n + SB_CMEK_TAG_LEN) != 0)
+		if (chunk_run(&j->k, idx, last, j->obuf, n, j->obuf, j->obuf + n) != 0 ||
+		    write_all(j->out, j->obuf, n + SB_CMEK_TAG_LEN) != 0)
 			return -1;
 		done += n, idx++;
 		if (last)
@@ -345,7 +358,7 @@ int sb_cmek_append(const unsigned char *dek, const char *dst, uint64_t at, const
 			close(j.in);
 		return -1;
 	}
-	j.buf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	j.obuf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
 	if (j.in >= 0 && chunker_init(&j.k, dek, 1) == 0 && append_open(&j, dst, at) == 0 &&
 	    append_chunks(&j, at / SB_CMEK_CHUNK, offset, len, final) == 0 && fsync(j.out) == 0)
 		rc = 0;
@@ -357,7 +370,7 @@ int sb_cmek_append(const unsigned char *dek, const char *dst, uint64_t at, const
 	if (j.out >= 0 && close(j.out) != 0)
 		rc = -1;
 	EVP_CIPHER_CTX_free(j.k.x);
-	free(j.buf);
+	free(j.obuf);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 # Cloud KMS and Cloud Storage modules of the sandbox, with their tests.
 SB_DATA_SRC = \
 	sandbox/cmek.c sandbox/cmek.h sandbox/cmek_stream.c \
+	sandbox/cmek_hasher.c sandbox/cmek_hasher.h \
 	sandbox/kms.c sandbox/kms.h sandbox/kms_ring.c sandbox/kms_key.c \
 	sandbox/kms_version.c sandbox/kms_crypt.c sandbox/kms_iam.c \
 	sandbox/storage.c sandbox/storage.h sandbox/storage_bucket.c sandbox/storage_object.c \
@@ -10,7 +11,7 @@ SB_DATA_SRC = \
 	sandbox/storage_range.c sandbox/storage_range.h \
 	sandbox/storage_lifecycle.c sandbox/storage_lifecycle.h
 
-SB_DATA_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS)
+SB_DATA_TEST_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 SB_DATA_IT_LDADD = sandbox/libsealtrain_sandbox.a $(ST_TEST_LDADD) $(SB_LIBS)
 
 # Unit tests: the pieces that need no server.
