@@ -58,62 +58,97 @@ __global__ void k_hist(struct rf_dev_data d, struct rf_dev_level lv, const uint8
 	}
 }
 
-// Best split of a large node: a thread scans each feature's bins in order, then thread 0
-// takes the best in feature order (ties keep the earlier feature, as on the CPU).
+// Best split of a large node: a warp per feature, each lane taking a run of bins. Lanes
+// first total their runs, a warp scan turns the totals into the class counts left of each
+// run, then every lane walks its run as the CPU walks all bins. Ties keep the lowest bin,
+// then the earliest feature, as on the CPU.
 __global__ void k_split_big(struct rf_dev_data d, struct rf_dev_level lv)
 {
-	__shared__ double bs[32];
-	__shared__ uint32_t bj[32], bb[32];
-	const uint32_t k = lv.big[blockIdx.x], C = d.C, W = C + 1, t = threadIdx.x;
+	__shared__ double bs[32], g_best;
+	__shared__ uint32_t bb[32], g_feat, g_bin;
+	const uint32_t k = lv.big[blockIdx.x], C = d.C, W = C + 1;
+	if (!threadIdx.x) {
+		g_best = -1;
+		g_feat = g_bin = 0;
+	}
+	const uint32_t lane = threadIdx.x % 32, wid = threadIdx.x / 32, nwarps = blockDim.x / 32;
 	const uint32_t *hist = lv.hist + (size_t)lv.slot[k] * lv.nf * d.NB * W;
 	const uint32_t *parent = lv.counts + (size_t)k * C;
 	const uint32_t n = lv.end[k] - lv.begin[k];
 	const uint64_t np = total(parent, C);
 	uint32_t acc[RF_MAX_CLASSES + 1];
-	double best = -1;
-	uint32_t mj = 0, mb = 0;
-	for (uint32_t j = t; j < lv.nf; j += blockDim.x) {
-		const uint32_t *h = hist + (size_t)j * d.NB * W;
-		uint32_t nb = d.nbins[lv.feats[(size_t)k * lv.nf + j]];
-		uint64_t nl = 0;
-		for (uint32_t c = 0; c <= C; c++)
-			acc[c] = 0;
-		for (uint32_t b = 0; b + 1 < nb; b++, h += W) {
-			if (!h[C])
-				continue;
-			for (uint32_t c = 0; c < C; c++) {
-				acc[c] += h[c];
-				nl += h[c];
+	for (uint32_t j0 = 0; j0 < lv.nf; j0 += nwarps) {
+		uint32_t j = j0 + wid;
+		double best = -1;
+		uint32_t mb = 0;
+		if (j < lv.nf) {
+			const uint32_t *h = hist + (size_t)j * d.NB * W;
+			uint32_t nb = d.nbins[lv.feats[(size_t)k * lv.nf + j]];
+			uint32_t per = (nb + 31) / 32, b0 = lane * per, b1 = min(b0 + per, nb);
+			// Counts left of this lane's run: a warp-wide exclusive scan, class by class.
+			uint64_t nl = 0;
+			for (uint32_t c = 0; c <= C; c++) {
+				uint32_t mine = 0;
+				for (uint32_t b = b0; b < b1; b++)
+					mine += h[(size_t)b * W + c];
+				uint32_t inc = mine;
+				for (int off = 1; off < 32; off *= 2) {
+					uint32_t v = __shfl_up_sync(FULL, inc, off);
+					if (lane >= (uint32_t)off)
+						inc += v;
+				}
+				acc[c] = inc - mine;
+				if (c < C)
+					nl += acc[c];
 			}
-			acc[C] += h[C];
-			if (acc[C] == n)
-				break;
-			if (nl < lv.min_leaf || np - nl < lv.min_leaf)
-				continue;
-			double sc = gini_score(acc, parent, C, nl, np);
-			if (sc > best) {
-				best = sc;
-				mj = j;
-				mb = b;
+			for (uint32_t b = b0; b < b1 && b + 1 < nb; b++) {
+				const uint32_t *hb = h + (size_t)b * W;
+				if (!hb[C])
+					continue;
+				for (uint32_t c = 0; c < C; c++) {
+					acc[c] += hb[c];
+					nl += hb[c];
+				}
+				acc[C] += hb[C];
+				if (acc[C] == n || nl < lv.min_leaf || np - nl < lv.min_leaf)
+					continue;
+				double sc = gini_score(acc, parent, C, nl, np);
+				if (sc > best) {
+					best = sc;
+					mb = b;
+				}
 			}
 		}
+		for (int off = 16; off; off /= 2) {
+			double os = __shfl_down_sync(FULL, best, off);
+			uint32_t ob = __shfl_down_sync(FULL, mb, off);
+			if (os > best || (os == best && ob < mb)) {
+				best = os;
+				mb = ob;
+			}
+		}
+		if (!lane) {
+			bs[wid] = best;
+			bb[wid] = mb;
+		}
+		__syncthreads();
+		if (!threadIdx.x)
+			for (uint32_t w = 0; w < nwarps && j0 + w < lv.nf; w++)
+				if (bs[w] > g_best) {
+					g_best = bs[w];
+					g_feat = j0 + w;
+					g_bin = bb[w];
+				}
+		__syncthreads();
 	}
-	bs[t] = best;
-	bj[t] = mj;
-	bb[t] = mb;
-	__syncthreads();
-	if (t)
+	if (threadIdx.x)
 		return;
-	for (uint32_t i = 1; i < blockDim.x; i++)
-		if (bs[i] > best || (bs[i] == best && best >= 0 && bj[i] < mj)) {
-			best = bs[i];
-			mj = bj[i];
-			mb = bb[i];
-		}
 	struct rf_split out;
+	double best = g_best;
+	uint32_t mj = g_feat, mb = g_bin;
+	out.score = best;
 	out.feat = -1;
 	out.bin = out.hi = out.left_rows = 0;
-	out.score = best;
 	if (best >= 0) {
 		const uint32_t *h = hist + (size_t)mj * d.NB * W;
 		uint32_t *left = lv.left + (size_t)k * C, rows = 0;
@@ -319,7 +354,7 @@ cudaError_t rf_launch_splits(const struct rf_dev_data *d, const struct rf_dev_le
 			k_hist<true><<<lv->nchunks, 256, shbytes, s>>>(*d, *lv, wt, idx);
 		else
 			k_hist<false><<<lv->nchunks, 256, 0, s>>>(*d, *lv, wt, idx);
-		k_split_big<<<lv->nbig, 32, 0, s>>>(*d, *lv);
+		k_split_big<<<lv->nbig, 32 * (lv->nf < 8 ? lv->nf : 8), 0, s>>>(*d, *lv);
 	}
 	if (lv->nsmall)
 		k_split_small<<<(lv->nsmall + 3) / 4, 128, 0, s>>>(*d, *lv, wt, idx);
