@@ -76,6 +76,22 @@ static const char *error_domain(const sb_call *c)
 	return "sandbox.googleapis.com";
 }
 
+/* "field.path: what is wrong" messages also become a google.rpc.BadRequest detail
+ * with one field violation, which client libraries show next to the field. */
+static void add_field_violation(json_t *details, const char *message)
+{
+	size_t n = strspn(message, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789_.[]");
+	if (n == 0 || strncmp(message + n, ": ", 2) != 0)
+		return;
+	char *field = st_xstrndup(message, n);
+	json_array_append_new(details,
+			      json_pack("{s:s, s:[{s:s, s:s}]}", "@type",
+					"type.googleapis.com/google.rpc.BadRequest", "fieldViolations",
+					"field", field, "description", message + n + 2));
+	free(field);
+}
+
 void sb_reply_error_md(sb_call *c, int http_status, const char *status, const char *reason,
 		       const char *domain, json_t *metadata, const char *message)
 {
@@ -100,6 +116,8 @@ void sb_reply_error_md(sb_call *c, int http_status, const char *status, const ch
 		json_array_append_new(details, info);
 	}
 	json_decref(metadata);
+	if (strcmp(status, "INVALID_ARGUMENT") == 0)
+		add_field_violation(details, message);
 	json_object_set_new(err, "details", details);
 	free(c->error_message);
 	free(c->error_status);

@@ -78,6 +78,31 @@ static void t_legacy(void **state)
 	(void)state;
 }
 
+static void t_field_violation(void **state)
+{
+	sb_croute cr = {0};
+	sb_call *c = call_on(&modern, &cr);
+	sb_reply_invalid(c, "policy.bindings[2].role: '%s' is not a valid role name", "x");
+	json_t *j = reply(c);
+	json_t *d = json_array_get(json_object_get(json_object_get(j, "error"), "details"), 0);
+	assert_string_equal(json_string_value(json_object_get(d, "@type")),
+			    "type.googleapis.com/google.rpc.BadRequest");
+	json_t *v = json_array_get(json_object_get(d, "fieldViolations"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "field")), "policy.bindings[2].role");
+	assert_string_equal(json_string_value(json_object_get(v, "description")),
+			    "'x' is not a valid role name");
+	json_decref(j);
+	sb_call_free(c);
+	/* A message that names no field gets no violation. */
+	c = call_on(&modern, &cr);
+	sb_reply_invalid(c, "Invalid JSON payload received. line 1");
+	j = reply(c);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "error"), "details")), 0);
+	json_decref(j);
+	sb_call_free(c);
+	(void)state;
+}
+
 static void t_hostile_message_stays_json(void **state)
 {
 	sb_croute cr = {0};
@@ -97,6 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_modern),
 		cmocka_unit_test(t_legacy),
+		cmocka_unit_test(t_field_violation),
 		cmocka_unit_test(t_hostile_message_stays_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
