@@ -194,7 +194,7 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_ctx, 
 	}
 }
 
-fs_server *fs_start(void)
+static fs_server *start(const char *key_pem, const char *cert_pem)
 {
 	fs_server *s = st_xcalloc(1, sizeof *s);
 	pthread_mutex_init(&s->mu, NULL);
@@ -203,20 +203,37 @@ fs_server *fs_start(void)
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa.sin_port = 0;
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				0, NULL, NULL, answer, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				MHD_OPTION_END);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+	if (key_pem)
+		s->d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, answer, s,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+					MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+					MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	else
+		s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+					MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (!s->d) {
 		fprintf(stderr, "fakeserver: cannot start on 127.0.0.1\n");
 		abort();
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", (unsigned)info->port);
+	snprintf(s->url, sizeof s->url, "%s://127.0.0.1:%u", key_pem ? "https" : "http", (unsigned)info->port);
 	return s;
+}
+
+fs_server *fs_start(void)
+{
+	return start(NULL, NULL);
+}
+
+fs_server *fs_start_tls(const char *key_pem, const char *cert_pem)
+{
+	return start(key_pem, cert_pem);
 }
 
 void fs_request_free(fs_request *r)

@@ -37,6 +37,8 @@ typedef struct fs_reply {
 typedef void (*fs_fn)(const fs_request *req, fs_reply *out, void *user);
 
 fs_server *fs_start(void);
+/* The same over TLS with the given PEM key and certificate; URL "https://127.0.0.1:PORT". */
+fs_server *fs_start_tls(const char *key_pem, const char *cert_pem);
 void fs_stop(fs_server *s);
 const char *fs_url(const fs_server *s);   /* "http://127.0.0.1:PORT" */
 

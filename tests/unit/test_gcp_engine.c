@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,6 +552,66 @@ static void test_backoff_and_retry_after(void **state)
 		assert_int_equal(gcp_retryable_http(c), c == 429 || c == 500 || c == 502 || c == 503 || c == 504);
 }
 
+static char *pem_of(int (*w)(BIO *, void *), void *obj)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	w(b, obj);
+	char *p;
+	long n = BIO_get_mem_data(b, &p);
+	char *out = st_xstrndup(p, (size_t)n);
+	BIO_free(b);
+	return out;
+}
+
+static int write_key(BIO *b, void *k)
+{
+	return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+}
+
+static int write_cert(BIO *b, void *c)
+{
+	return PEM_write_bio_X509(b, c);
+}
+
+/* A loopback HTTPS server with a self-signed certificate: the client must refuse it,
+ * because TLS verification is never turned off, and must not retry. */
+static void test_tls_verification_on(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	X509 *c = X509_new();
+	ASN1_INTEGER_set(X509_get_serialNumber(c), 1);
+	X509_gmtime_adj(X509_getm_notBefore(c), 0);
+	X509_gmtime_adj(X509_getm_notAfter(c), 3600);
+	X509_set_pubkey(c, k);
+	X509_NAME *nm = X509_get_subject_name(c);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0);
+	X509_set_issuer_name(c, nm);
+	X509_sign(c, k, EVP_sha256());
+	char *kp = pem_of(write_key, k), *cp = pem_of(write_cert, c);
+	fs_server *tls = fs_start_tls(kp, cp);
+	fs_json(tls, "GET", "/v1/x", 0, 200, "{}");
+	gcp_ctx *ctx = gcp_new(NULL, NULL);
+	char *u = st_xasprintf("%s/v1/x", fs_url(tls));
+	result res;
+	memset(&res, 0, sizeof res);
+	assert_int_equal(gcp_call(ctx, "GET", u, NULL, on_done, &res), 0);
+	assert_int_equal(gcp_loop_run_until(ctx, &res.done, 20000), 0);
+	assert_false(res.ok);
+	assert_int_equal(res.http, 0);
+	assert_int_equal(res.attempts, 1);
+	assert_non_null(strstr(res.err.message, "certificate"));
+	assert_int_equal(fs_count(tls, NULL), 0);
+	gcp_free(ctx);
+	fs_stop(tls);
+	result_free(&res);
+	free(u);
+	free(kp);
+	free(cp);
+	X509_free(c);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transport_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_external_loop_never_blocks, setup, teardown),
 		cmocka_unit_test(test_backoff_and_retry_after),
+		cmocka_unit_test(test_tls_verification_on),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
