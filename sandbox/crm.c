@@ -110,18 +110,26 @@ static char *new_etag(sb_server *s)
 	return st_base64_encode(raw, sizeof raw);
 }
 
-/* The stored policy, or the default one a new project has (the operator owns it). */
-static json_t *load_policy(sb_server *s, const char *project)
+/* The stored policy of a resource, or its default: a new project is owned by the
+ * operator; other resources (service accounts) start with no bindings. */
+static json_t *load_policy_key(sb_server *s, const char *key, bool owner)
 {
-	char *key = st_xasprintf("projects/%s", project);
 	json_t *p = sb_get(s, "policy", key);
 	if (!p) {
 		char *etag = new_etag(s);
-		p = json_pack("{s:i, s:s, s:[{s:s, s:[s]}]}", "version", 1, "etag", etag,
-			      "bindings", "role", "roles/owner", "members", SB_OPERATOR);
+		p = owner ? json_pack("{s:i, s:s, s:[{s:s, s:[s]}]}", "version", 1, "etag", etag,
+				      "bindings", "role", "roles/owner", "members", SB_OPERATOR)
+			  : json_pack("{s:i, s:s, s:[]}", "version", 1, "etag", etag, "bindings");
 		sb_put(s, "policy", key, p);
 		free(etag);
 	}
+	return p;
+}
+
+static json_t *load_policy(sb_server *s, const char *project)
+{
+	char *key = st_xasprintf("projects/%s", project);
+	json_t *p = load_policy_key(s, key, true);
 	free(key);
 	return p;
 }
@@ -359,31 +367,31 @@ static json_t *policy_reply(json_t *pol)
 	return out;
 }
 
-static void get_iam_policy(sb_server *s, sb_call *c)
+void sb_policy_get(sb_server *s, sb_call *c, const char *key, bool owner)
 {
 	json_t *req = sb_json(c);
 	if (!req)
 		return;
-	int want = policy_version(c, stj_get(req, "options.requestedPolicyVersion"),
-				  "options.requestedPolicyVersion");
-	const char *p = want < 0 ? NULL : sb_need_project(c);
-	if (!p)
+	json_t *opt = stj_get(req, "options.requestedPolicyVersion");
+	const char *q = sb_query(c, "options.requestedPolicyVersion");
+	json_t *qv = q ? json_string(q) : NULL;
+	int want = policy_version(c, opt ? opt : qv, "options.requestedPolicyVersion");
+	json_decref(qv);
+	if (want < 0)
 		return;
-	json_t *pol = load_policy(s, p);
+	json_t *pol = load_policy_key(s, key, owner);
 	if (has_conditions(pol) && want != 3) {
 		json_decref(pol);
 		return sb_reply_invalid(c, "options.requestedPolicyVersion: the policy has "
 					   "conditional role bindings; request version 3");
 	}
-	char *res = st_xasprintf("projects/%s", p);
-	sb_audit_resource(c, res);
-	free(res);
+	sb_audit_resource(c, key);
 	sb_reply_json(c, 200, policy_reply(pol));
 	json_decref(pol);
 }
 
-static void apply_policy(sb_server *s, sb_call *c, const char *project, json_t *cur,
-			 json_t *in, int mask)
+static void apply_policy(sb_server *s, sb_call *c, const char *key, json_t *cur, json_t *in,
+			 int mask)
 {
 	json_t *next = json_deep_copy(cur);
 	json_t *b = json_object_get(in, "bindings"), *a = json_object_get(in, "auditConfigs");
@@ -394,17 +402,15 @@ static void apply_policy(sb_server *s, sb_call *c, const char *project, json_t *
 	char *etag = new_etag(s);
 	json_object_set_new(next, "etag", json_string(etag));
 	free(etag);
-	char *key = st_xasprintf("projects/%s", project);
 	if (sb_put(s, "policy", key, next) < 0)
 		sb_reply_error(c, 503, "UNAVAILABLE", NULL, "cannot store the policy");
 	else
 		sb_reply_json(c, 200, policy_reply(next));
 	sb_audit_resource(c, key);
-	free(key);
 	json_decref(next);
 }
 
-static void set_iam_policy(sb_server *s, sb_call *c)
+void sb_policy_set(sb_server *s, sb_call *c, const char *key, bool owner)
 {
 	json_t *req = sb_json(c);
 	if (!req)
@@ -420,10 +426,11 @@ static void set_iam_policy(sb_server *s, sb_call *c)
 	int version = policy_version(c, json_object_get(in, "version"), "policy.version");
 	if (mask < 0 || version < 0 || check_policy(s, c, in, version) < 0)
 		return;
-	const char *p = sb_need_project(c);
-	if (!p)
-		return;
-	json_t *cur = load_policy(s, p);
+	/* Audit logging is configured on projects only. */
+	if (!owner && ((mask & M_AUDIT) || json_array_size(json_object_get(in, "auditConfigs"))))
+		return sb_reply_invalid(c, "policy.auditConfigs: audit configs can only be set "
+					   "on a project");
+	json_t *cur = load_policy_key(s, key, owner);
 	const char *etag = stj_str(in, "etag");
 	if (etag && *etag && strcmp(etag, stj_str(cur, "etag")) != 0) {
 		json_decref(cur);
@@ -431,8 +438,28 @@ static void set_iam_policy(sb_server *s, sb_call *c)
 				      "There were concurrent policy changes. Please retry the whole "
 				      "read-modify-write with exponential backoff.");
 	}
-	apply_policy(s, c, p, cur, in, mask);
+	apply_policy(s, c, key, cur, in, mask);
 	json_decref(cur);
+}
+
+static void get_iam_policy(sb_server *s, sb_call *c)
+{
+	const char *p = sb_need_project(c);
+	if (!p)
+		return;
+	char *key = st_xasprintf("projects/%s", p);
+	sb_policy_get(s, c, key, true);
+	free(key);
+}
+
+static void set_iam_policy(sb_server *s, sb_call *c)
+{
+	const char *p = sb_need_project(c);
+	if (!p)
+		return;
+	char *key = st_xasprintf("projects/%s", p);
+	sb_policy_set(s, c, key, true);
+	free(key);
 }
 
 static void test_permissions(sb_server *s, sb_call *c)

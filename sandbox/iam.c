@@ -209,6 +209,7 @@ static void delete_sa(sb_server *s, sb_call *c)
 	drop_keys(s, name);
 	sb_del(s, "sa_idx", stj_str(sa, "email"));
 	sb_del(s, "sa_idx", stj_str(sa, "uniqueId"));
+	sb_del(s, "policy", name);
 	sb_del(s, "sa", name);
 	json_decref(sa);
 	sb_reply_json(c, 200, json_object());
@@ -242,6 +243,23 @@ static void disable_sa(sb_server *s, sb_call *c)
 static void enable_sa(sb_server *s, sb_call *c)
 {
 	set_disabled(s, c, false);
+}
+
+/* The account's own IAM policy (who may act as it: roles/iam.serviceAccountUser). */
+static void sa_get_policy(sb_server *s, sb_call *c)
+{
+	json_t *sa = find_or_404(s, c);
+	if (sa)
+		sb_policy_get(s, c, stj_str(sa, "name"), false);
+	json_decref(sa);
+}
+
+static void sa_set_policy(sb_server *s, sb_call *c)
+{
+	json_t *sa = find_or_404(s, c);
+	if (sa)
+		sb_policy_set(s, c, stj_str(sa, "name"), false);
+	json_decref(sa);
 }
 
 /* ------------------------------------------------------------------ keys */
@@ -485,6 +503,8 @@ static const sb_route routes[] = {
 	{"DELETE", SA "/{sa}", delete_sa, IAM, A("DeleteServiceAccount"), 0},
 	{"POST", SA "/{sa}:disable", disable_sa, IAM, A("DisableServiceAccount"), 0},
 	{"POST", SA "/{sa}:enable", enable_sa, IAM, A("EnableServiceAccount"), 0},
+	{"POST", SA "/{sa}:getIamPolicy", sa_get_policy, IAM, A("GetIAMPolicy"), SB_ADMIN_READ},
+	{"POST", SA "/{sa}:setIamPolicy", sa_set_policy, IAM, A("SetIAMPolicy"), 0},
 	{"POST", SA "/{sa}/keys", create_key, IAM, A("CreateServiceAccountKey"), 0},
 	{"GET", SA "/{sa}/keys", list_keys, IAM, A("ListServiceAccountKeys"), 0},
 	{"GET", SA "/{sa}/keys/{key}", get_key, IAM, A("GetServiceAccountKey"), 0},

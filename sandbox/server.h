@@ -184,6 +184,12 @@ const char *sb_need_project(sb_call *c);
 /* iam.c: a service account by email or uniqueId (project may be "-"); new ref or NULL. */
 json_t *sb_iam_find_sa(sb_server *s, const char *project, const char *id);
 
+/* crm.c: getIamPolicy / setIamPolicy of the resource whose policy is stored under key
+ * ("projects/P", "projects/P/serviceAccounts/E"); owner: a new policy makes the
+ * operator roles/owner (projects) or is empty (other resources). */
+void sb_policy_get(sb_server *s, sb_call *c, const char *key, bool owner);
+void sb_policy_set(sb_server *s, sb_call *c, const char *key, bool owner);
+
 /* crm.c: project id for a path segment that may be a project number; caller frees. */
 char *sb_project_resolve(sb_server *s, const char *id_or_number);
 

@@ -397,6 +397,48 @@ static void t_key_errors(void **state)
 	(void)state;
 }
 
+static void t_account_policy(void **state)
+{
+	st_http_resp r;
+	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\":\"actas-target\"}",
+		 200, &r);
+	st_http_free(&r);
+	const char *base = "/v1/projects/p1/serviceAccounts/actas-target@p1.iam.gserviceaccount.com";
+	char *get = st_xasprintf("%s:getIamPolicy", base), *set = st_xasprintf("%s:setIamPolicy", base);
+	sbt_call(&sb, "POST", get, NULL, 200, &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "bindings")), 0);
+	char *etag = st_xstrdup(sbt_str(&r, "etag"));
+	st_http_free(&r);
+	char *body = st_xasprintf("{\"policy\":{\"etag\":\"%s\",\"bindings\":[{\"role\":"
+				  "\"roles/iam.serviceAccountUser\",\"members\":[\"user:dev@example.com\"]}]}}",
+				  etag);
+	sbt_call(&sb, "POST", set, body, 200, &r);
+	assert_string_not_equal(sbt_str(&r, "etag"), etag);
+	st_http_free(&r);
+	sbt_call(&sb, "POST", set, body, 409, &r); /* the etag is stale now */
+	sbt_error(&r, 409, "ABORTED");
+	st_http_free(&r);
+	sbt_call(&sb, "POST", get, "{}", 200, &r);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+				    json_object_get(r.json, "bindings"), 0), "role")),
+			    "roles/iam.serviceAccountUser");
+	st_http_free(&r);
+	sbt_call(&sb, "POST", set, "{\"policy\":{\"auditConfigs\":[{\"service\":\"allServices\"}]},"
+		 "\"updateMask\":\"auditConfigs\"}", 400, &r);
+	st_http_free(&r);
+	sbt_call(&sb, "POST", set, "{\"policy\":{\"bindings\":[{\"role\":\"x\"}]}}", 400, &r);
+	st_http_free(&r);
+	sbt_call(&sb, "POST",
+		 "/v1/projects/p1/serviceAccounts/ghost@p1.iam.gserviceaccount.com:getIamPolicy", "{}",
+		 404, &r);
+	st_http_free(&r);
+	free(body);
+	free(etag);
+	free(get);
+	free(set);
+	(void)state;
+}
+
 /* --strict-auth: an authorized_user credential from the sandbox-only endpoint is the
  * way in; the refresh grant gives a token; made-up tokens are refused. */
 static void t_strict_mode_flow(void **state)
@@ -474,6 +516,7 @@ int main(void)
 		cmocka_unit_test(t_keys_and_token),
 		cmocka_unit_test(t_token_rejections),
 		cmocka_unit_test(t_key_errors),
+		cmocka_unit_test(t_account_policy),
 		cmocka_unit_test(t_strict_mode_flow),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
