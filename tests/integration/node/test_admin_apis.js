@@ -90,6 +90,14 @@ test('iam: service accounts and keys', async () => {
   const k = await iam.projects.serviceAccounts.keys.get({
     name: key.data.name, publicKeyType: 'TYPE_RAW_PUBLIC_KEY'});
   assert.ok(k.data.publicKeyData);
+  const pol = await iam.projects.serviceAccounts.getIamPolicy({
+    resource: name, 'options.requestedPolicyVersion': 3});
+  const set = await iam.projects.serviceAccounts.setIamPolicy({resource: name, requestBody: {
+    policy: {etag: pol.data.etag, bindings: [{role: 'roles/iam.serviceAccountUser',
+                                              members: ['user:dev@example.com']}]}}});
+  assert.equal(set.data.bindings[0].role, 'roles/iam.serviceAccountUser');
+  await rejectsWith(iam.projects.serviceAccounts.setIamPolicy({resource: name, requestBody: {
+    policy: {etag: pol.data.etag, bindings: []}}}), 409);
   await iam.projects.serviceAccounts.keys.delete({name: key.data.name});
   await rejectsWith(iam.projects.serviceAccounts.keys.get({name: key.data.name}), 404);
   await iam.projects.serviceAccounts.delete({name});
