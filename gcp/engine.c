@@ -112,6 +112,8 @@ gcp_ctx *gcp_new(const gcp_opts *opts, gcp_auth *auth)
 		ctx->opts.max_host_connections = 8;
 	ctx->user_agent = st_xstrdup(opts && opts->user_agent ? opts->user_agent : "sealtrain/0.1");
 	ctx->opts.user_agent = ctx->user_agent;
+	ctx->ca_file = opts && opts->ca_file ? st_xstrdup(opts->ca_file) : NULL;
+	ctx->opts.ca_file = ctx->ca_file;
 	ctx->auth = auth;
 	ctx->curl_deadline = -1;
 	ctx->multi = curl_multi_init();
@@ -259,6 +261,7 @@ void gcp_free(gcp_ctx *ctx)
 	free(ctx->socks);
 	free(ctx->watches);
 	free(ctx->user_agent);
+	free(ctx->ca_file);
 	free(ctx);
 }
 
@@ -366,6 +369,8 @@ static void start_attempt(xfer *x, const char *token)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ctx->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, ctx->ca_file);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -58,6 +58,7 @@ struct gcp_ctx {
 	CURLM *multi;
 	gcp_opts opts;
 	char *user_agent;
+	char *ca_file;
 	gcp_auth *auth;
 	xfer *xfers;
 	timer *timers;

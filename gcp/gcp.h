@@ -78,6 +78,7 @@ typedef struct gcp_opts {
 	int64_t backoff_cap_ms;    /* default 32 s */
 	long max_host_connections; /* default 8 */
 	const char *user_agent;
+	const char *ca_file;       /* extra trust (a TLS-inspecting proxy's CA); verification stays on */
 } gcp_opts;
 
 /* NULL opts: defaults. auth may be NULL (every request then goes without a token)

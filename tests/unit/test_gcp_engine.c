@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "gcp/gcp.h"
 #include "gcp/internal.h"
 #include "tests/support/fakeserver.h"
+#include "tests/support/sttest.h"
 
 typedef struct result {
 	bool done;
@@ -580,6 +582,7 @@ static void test_tls_verification_on(void **state)
 	(void)state;
 	EVP_PKEY *k = EVP_RSA_gen(2048);
 	X509 *c = X509_new();
+	X509_set_version(c, 2); /* v3: the certificate carries a subjectAltName */
 	ASN1_INTEGER_set(X509_get_serialNumber(c), 1);
 	X509_gmtime_adj(X509_getm_notBefore(c), 0);
 	X509_gmtime_adj(X509_getm_notAfter(c), 3600);
@@ -587,6 +590,11 @@ static void test_tls_verification_on(void **state)
 	X509_NAME *nm = X509_get_subject_name(c);
 	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0);
 	X509_set_issuer_name(c, nm);
+	X509V3_CTX v3;
+	X509V3_set_ctx(&v3, c, c, NULL, NULL, 0);
+	X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+	X509_add_ext(c, san, -1);
+	X509_EXTENSION_free(san);
 	X509_sign(c, k, EVP_sha256());
 	char *kp = pem_of(write_key, k), *cp = pem_of(write_cert, c);
 	fs_server *tls = fs_start_tls(kp, cp);
@@ -603,8 +611,27 @@ static void test_tls_verification_on(void **state)
 	assert_non_null(strstr(res.err.message, "certificate"));
 	assert_int_equal(fs_count(tls, NULL), 0);
 	gcp_free(ctx);
-	fs_stop(tls);
 	result_free(&res);
+	/* Trusting that certificate explicitly makes the same call work, still verified. */
+	char *dir = st_test_tmpdir("gcp-tls");
+	char *ca = st_xasprintf("%s/ca.pem", dir);
+	st_test_write_file(ca, cp);
+	gcp_opts o;
+	memset(&o, 0, sizeof o);
+	o.ca_file = ca;
+	ctx = gcp_new(&o, NULL);
+	memset(&res, 0, sizeof res);
+	gcp_call(ctx, "GET", u, NULL, on_done, &res);
+	gcp_loop_run_until(ctx, &res.done, 20000);
+	if (!res.ok)
+		fail_msg("%s", res.err.message);
+	assert_int_equal(fs_count(tls, NULL), 1);
+	gcp_free(ctx);
+	result_free(&res);
+	st_test_rmtree(dir);
+	free(dir);
+	free(ca);
+	fs_stop(tls);
 	free(u);
 	free(kp);
 	free(cp);
