@@ -55,6 +55,12 @@ extern "C" int rf_cuda_available(char *why)
 	return 1;
 }
 
+extern "C" int rf_cuda_init(char *err)
+{
+	CK(cudaFree(0), "creating the CUDA context");
+	return 0;
+}
+
 static int stage_reserve(struct stage *st, size_t n, char *err)
 {
 	if (n <= st->cap)

@@ -10,6 +10,9 @@ extern "C" {
 
 /* 1 when a CUDA device can be used; otherwise 0 and why (RF_ERRLEN bytes). */
 int rf_cuda_available(char *why);
+/* Creates the CUDA context (a fraction of a second on a large GPU), so that it can be done
+ * while the data is parsed. 0, or -1 with the reason. */
+int rf_cuda_init(char *err);
 extern const struct rf_backend rf_backend_cuda;
 
 #ifdef __cplusplus

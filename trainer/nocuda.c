@@ -12,6 +12,11 @@ int rf_cuda_available(char *why)
 	return 0;
 }
 
+int rf_cuda_init(char *err)
+{
+	return rf_err(err, "%s", why_not);
+}
+
 static void *refuse(const struct rf_train *t, char *err)
 {
 	rf_err(err, "%s", why_not);

@@ -130,8 +130,8 @@ int rf_write_metrics_json(const char *path, const struct rf_report *r, char *err
 			fprintf(fp, "%s%llu", k ? ", " : "", (unsigned long long)r->confusion[(size_t)c * C + k]);
 		fputc(']', fp);
 	}
-	fprintf(fp, "],\n  \"parse_seconds\": %.4f,\n  \"fit_seconds\": %.4f,\n  \"predict_seconds\": %.4f,\n",
-		r->parse_s, r->fit_s, r->predict_s);
+	fprintf(fp, "],\n  \"parse_seconds\": %.4f,\n  \"bin_seconds\": %.4f,\n  \"fit_seconds\": %.4f,\n"
+		"  \"predict_seconds\": %.4f,\n", r->parse_s, r->bin_s, r->fit_s, r->predict_s);
 	fprintf(fp, "  \"fit_rows_per_second\": %.1f,\n  \"predict_rows_per_second\": %.1f,\n",
 		r->fit_s > 0 ? r->ntrain / r->fit_s : 0.0, r->predict_s > 0 ? r->ntest / r->predict_s : 0.0);
 	fprintf(fp, "  \"node_count\": %llu,\n  \"device\": \"%s\"\n}\n", (unsigned long long)r->nnodes,

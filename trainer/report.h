@@ -31,7 +31,7 @@ struct rf_report {
 	uint64_t skipped;
 	const uint64_t *confusion; /* [true class * nclass + predicted class] */
 	double accuracy;
-	double parse_s, fit_s, predict_s;
+	double parse_s, bin_s, fit_s, predict_s; /* fit_s includes bin_s */
 };
 
 /* Writes s as a JSON string literal. */

@@ -163,6 +163,19 @@ static void on_tree(void *user, uint32_t done, uint32_t total)
 	rf_event("{\"event\":\"tree\",\"done\":%u,\"total\":%u}", done, total);
 }
 
+struct ctx_job {
+	pthread_t th;
+	int started, rc;
+	char err[RF_ERRLEN];
+};
+
+static void *init_cuda(void *arg)
+{
+	struct ctx_job *j = arg;
+	j->rc = rf_cuda_init(j->err);
+	return NULL;
+}
+
 static int load(struct run *r, double *parse_s)
 {
 	const struct rf_opts *o = r->o;
@@ -324,8 +337,24 @@ static int train(struct run *r)
 	struct rf_report rep = { .data_path = o->data, .label = o->label, .max_bins = o->bins,
 				 .max_features_spec = o->max_features, .test_size = o->test_size,
 				 .test_data = o->test_data };
-	if (pick_backend(r, &device) || load(r, &rep.parse_s))
+	if (pick_backend(r, &device))
 		return -1;
+	/* The GPU's context is created while the CSV is parsed. */
+	struct ctx_job cj = { 0 };
+	if (r->be == &rf_backend_cuda) {
+		cj.started = !pthread_create(&cj.th, NULL, init_cuda, &cj);
+		if (!cj.started)
+			init_cuda(&cj);
+	}
+	int lrc = load(r, &rep.parse_s);
+	if (cj.started)
+		pthread_join(cj.th, NULL);
+	if (lrc)
+		return -1;
+	if (r->be == &rf_backend_cuda && cj.rc) {
+		memcpy(r->err, cj.err, RF_ERRLEN);
+		return -1;
+	}
 	int ok;
 	r->p = (struct rf_params){ o->trees, o->max_depth,
 				   resolve_max_features(o->max_features, r->data.nfeat, &ok), o->min_leaf,
@@ -339,6 +368,7 @@ static int train(struct run *r)
 		 (unsigned long long)o->seed);
 	double t0 = rf_now();
 	prepare_training(r);
+	rep.bin_s = rf_now() - t0;
 	struct rf_train t = { r->ntrain, r->data.nfeat, r->nclass, r->tbins, r->ty, r->bins.nbins };
 	/* CUDA workers are host threads each driving its own stream: trees overlap on the GPU. */
 	unsigned workers = o->threads;
