@@ -246,7 +246,17 @@ static void t_kill9_mid_request(void **state)
 	assert_true(kid >= 0);
 	if (kid == 0)
 		hammer(&sb);
-	usleep(700000);
+	/* Kill once writes are under way, however slow the machine is. */
+	for (int i = 0; i < 500; i++) {
+		st_http_resp r;
+		st_http_json(&sb, "GET", "/v1/projects/p1/serviceAccounts?pageSize=5", NULL, &r);
+		bool some = json_array_size(json_object_get(r.json, "accounts")) >= 5;
+		st_http_free(&r);
+		if (some)
+			break;
+		usleep(20000);
+	}
+	usleep(100000);
 	st_sandbox_stop(&sb, SIGKILL, true);
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
