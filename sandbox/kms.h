@@ -60,6 +60,10 @@ long kms_version_number(const char *name);
 int kms_require_enabled(sb_call *c, const json_t *ver, const char *ver_name);
 
 /* kms_iam.c */
+/* Checks an IAM policy's bindings (roles/..., members in user:, serviceAccount:,
+ * group:, domain: ... forms); Storage's bucket policies use it too. -1 when c was
+ * answered with the first problem found. */
+int kms_check_bindings(sb_call *c, const json_t *bindings);
 /* True when the caller may use the key for encrypt (or decrypt); otherwise answers
  * 403 with the permission that is missing. */
 bool kms_may_use(sb_server *s, sb_call *c, const char *key_name, bool encrypt);

@@ -91,8 +91,7 @@ void kms_get_iam_policy(sb_server *s, sb_call *c)
 	free(kname);
 }
 
-/* -1 when c was answered with the first problem found. */
-static int check_bindings(sb_call *c, const json_t *bindings)
+int kms_check_bindings(sb_call *c, const json_t *bindings)
 {
 	size_t i, j;
 	json_t *b, *m;
@@ -160,7 +159,7 @@ void kms_set_iam_policy(sb_server *s, sb_call *c)
 	json_t *in = json_object_get(body, "policy");
 	if (key && !json_is_object(in)) {
 		sb_reply_invalid(c, "policy is required.");
-	} else if (key && check_bindings(c, json_object_get(in, "bindings")) == 0) {
+	} else if (key && kms_check_bindings(c, json_object_get(in, "bindings")) == 0) {
 		json_t *cur = policy_load(s, kname);
 		const char *want = json_string_value(json_object_get(in, "etag"));
 		const char *have = json_string_value(json_object_get(cur, "etag"));

@@ -8,6 +8,7 @@
  *               sealed by the sandbox master key: Google-managed encryption)
  *   gcs.upload: UPLOAD_ID                 resumable upload session
  *   gcs.trash:  COUNTER                   blob or file to delete once committed
+ *   gcs.policy: BUCKET                    the bucket's IAM policy, once set
  * Object names never reach the file system: blobs are named by counters. */
 #ifndef SB_STORAGE_H
 #define SB_STORAGE_H
@@ -111,6 +112,8 @@ void gcs_bucket_get(sb_server *s, sb_call *c);
 void gcs_bucket_patch(sb_server *s, sb_call *c);
 void gcs_bucket_delete(sb_server *s, sb_call *c);
 void gcs_service_account(sb_server *s, sb_call *c);
+void gcs_bucket_get_iam(sb_server *s, sb_call *c);
+void gcs_bucket_set_iam(sb_server *s, sb_call *c);
 void gcs_object_get(sb_server *s, sb_call *c);
 void gcs_object_download(sb_server *s, sb_call *c);
 void gcs_object_list(sb_server *s, sb_call *c);

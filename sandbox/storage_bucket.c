@@ -248,7 +248,7 @@ void gcs_bucket_delete(sb_server *s, sb_call *c)
 	if (json_array_size(objs))
 		sb_reply_error(c, 409, "FAILED_PRECONDITION", "conflict",
 			       "The bucket you tried to delete is not empty.");
-	else if (sb_del(s, "gcs.bucket", name) < 0)
+	else if (sb_del(s, "gcs.bucket", name) < 0 || sb_del(s, "gcs.policy", name) < 0)
 		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "store write failed");
 	else
 		sb_reply_bytes(c, 204, "application/json", NULL, 0);

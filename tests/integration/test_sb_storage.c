@@ -200,6 +200,51 @@ static void bucket_get_list_patch_delete(void **st)
 	free(gen);
 }
 
+static void bucket_iam_policy(void **st)
+{
+	st_sandbox *sb = *st;
+	st_http_resp r;
+	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"sink-dest\"}", 200);
+	kt_call(sb, "GET", "/storage/v1/b/sink-dest/iam", NULL, 200, &r);
+	assert_string_equal(kt_str(&r, "kind"), "storage#policy");
+	assert_string_equal(kt_str(&r, "resourceId"), "projects/_/buckets/sink-dest");
+	assert_string_equal(kt_str(&r, "bindings.0.role"), "roles/storage.legacyBucketOwner");
+	json_t *pol = json_deep_copy(r.json);
+	st_http_free(&r);
+	/* grant a log sink's writer identity object creation, read-modify-write */
+	json_array_append_new(json_object_get(pol, "bindings"),
+			      json_pack("{s:s, s:[s]}", "role", "roles/storage.objectCreator",
+					"members", "serviceAccount:sink-writer@logging.example"));
+	char *body = json_dumps(pol, JSON_COMPACT);
+	kt_call(sb, "PUT", "/storage/v1/b/sink-dest/iam", body, 200, &r);
+	assert_string_not_equal(kt_str(&r, "etag"), json_string_value(json_object_get(pol, "etag")));
+	st_http_free(&r);
+	kt_call(sb, "GET", "/storage/v1/b/sink-dest/iam", NULL, 200, &r);
+	assert_string_equal(kt_str(&r, "bindings.2.role"), "roles/storage.objectCreator");
+	assert_string_equal(kt_str(&r, "bindings.2.members.0"),
+			    "serviceAccount:sink-writer@logging.example");
+	st_http_free(&r);
+	/* the same (now stale) etag again */
+	kt_call(sb, "PUT", "/storage/v1/b/sink-dest/iam", body, 412, &r);
+	kt_error(&r, 412, "FAILED_PRECONDITION", "etag");
+	assert_string_equal(kt_str(&r, "error.errors.0.reason"), "conditionNotMet");
+	st_http_free(&r);
+	kt_call(sb, "PUT", "/storage/v1/b/sink-dest/iam",
+		"{\"bindings\":[{\"role\":\"roles/storage.objectViewer\",\"members\":[\"x\"]}]}",
+		400, &r);
+	st_http_free(&r);
+	kt_do(sb, "PUT", "/storage/v1/b/sink-dest/iam", "{\"bindings\":", 400);
+	kt_do(sb, "GET", "/storage/v1/b/nope/iam", NULL, 404);
+	/* a deleted and re-made bucket starts from the default policy again */
+	kt_do(sb, "DELETE", "/storage/v1/b/sink-dest", NULL, 204);
+	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"sink-dest\"}", 200);
+	kt_call(sb, "GET", "/storage/v1/b/sink-dest/iam", NULL, 200, &r);
+	assert_int_equal(json_array_size(json_object_get(r.json, "bindings")), 2);
+	st_http_free(&r);
+	free(body);
+	json_decref(pol);
+}
+
 static void storage_api_must_be_enabled(void **st)
 {
 	st_sandbox *sb = *st;
@@ -228,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(project_level_grant_is_enough, setup, teardown),
 		cmocka_unit_test_setup_teardown(bucket_insert_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(bucket_get_list_patch_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(bucket_iam_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(storage_api_must_be_enabled, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

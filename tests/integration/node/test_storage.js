@@ -73,6 +73,17 @@ test('service agent, CMEK bucket refused until the agent holds the key role', as
   await assert.rejects(storage.createBucket('node-cmek'), (e) => e.code === 409);
 });
 
+test('bucket IAM: read-modify-write of the policy, stale etag refused', async () => {
+  const bucket = storage.bucket('node-cmek');
+  const [policy] = await bucket.iam.getPolicy();
+  assert.ok(policy.etag);
+  policy.bindings.push({role: 'roles/storage.objectCreator',
+                        members: ['serviceAccount:writer@logging.example']});
+  const [updated] = await bucket.iam.setPolicy(policy);
+  assert.ok(updated.bindings.some((b) => b.role === 'roles/storage.objectCreator'));
+  await assert.rejects(bucket.iam.setPolicy(policy), (e) => e.code === 412);
+});
+
 test('save (multipart), download with CRC32C/MD5 validation, ranged read', async () => {
   const file = storage.bucket('node-cmek').file('dir/small.csv');
   const data = Buffer.from('label,x\n1,2\n3,4\n');
