@@ -242,19 +242,27 @@ void gcp_free(gcp_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	while (ctx->xfers)
-		cancel(ctx->xfers);
-	while (ctx->timers) {
-		timer *t = ctx->timers;
-		ctx->timers = t->next;
-		t->fn(ctx, t->user, true);
-		free(t);
+	/* Cancellation callbacks may queue more work (a helper starting its next step);
+	 * cancel that too, a bounded number of rounds, then drop whatever is left. */
+	for (int round = 0; round < 16 && (ctx->xfers || ctx->timers); round++) {
+		while (ctx->xfers)
+			cancel(ctx->xfers);
+		while (ctx->timers) {
+			timer *t = ctx->timers;
+			ctx->timers = t->next;
+			t->fn(ctx, t->user, true);
+			free(t);
+		}
 	}
-	/* Cancellation callbacks may have queued more; drop those silently. */
 	while (ctx->xfers) {
 		xfer *x = ctx->xfers;
 		ctx->xfers = x->next;
 		xfer_free(x);
+	}
+	while (ctx->timers) {
+		timer *t = ctx->timers;
+		ctx->timers = t->next;
+		free(t);
 	}
 	gcp__auth_free(ctx->auth);
 	curl_multi_cleanup(ctx->multi);
