@@ -337,7 +337,8 @@ static void *parse_range(void *arg)
 
 /* The file stays mapped until its digest is taken, so hashing can overlap training. */
 struct hash_job {
-	void *map;
+	void *map;            /* the file's bytes: mapped, or read into memory */
+	int mapped;
 	uint64_t size;
 	pthread_t th;
 	int running;
@@ -358,9 +359,10 @@ static void *hash_file(void *arg)
 	return NULL;
 }
 
-static void hash_start(struct rf_csv *c, void *map, uint64_t size)
+static void hash_start(struct rf_csv *c, void *map, uint64_t size, int mapped)
 {
 	struct hash_job *h = rf_xcalloc(1, sizeof(*h));
+	h->mapped = mapped;
 	h->map = map;
 	h->size = size;
 	h->running = !pthread_create(&h->th, NULL, hash_file, h);
@@ -595,6 +597,33 @@ static int load_mapped(struct ctx *c, struct rf_csv *out, char *err)
 	return 0;
 }
 
+static void *read_whole(int fd, uint64_t size, const char *path, const struct rf_csv_opts *o, char *err)
+{
+	uint64_t avail = o->max_memory ? o->max_memory : mem_available();
+	if (size > avail) {
+		rf_err(err, "%s: too large for memory: needs more than %llu MiB, only %llu MiB available", path,
+		       (unsigned long long)(size >> 20), (unsigned long long)(avail >> 20));
+		return NULL;
+	}
+	char *buf = malloc(size);
+	if (!buf) {
+		rf_err(err, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
+		return NULL;
+	}
+	for (uint64_t got = 0; got < size;) {
+		ssize_t k = read(fd, buf + got, size - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			rf_err(err, "%s: read failed: %s", path, k ? strerror(errno) : "file shrank while read");
+			free(buf);
+			return NULL;
+		}
+		got += (uint64_t)k;
+	}
+	return buf;
+}
+
 int rf_csv_load(const char *path, const struct rf_csv_opts *o, struct rf_csv *out, char *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -610,13 +639,20 @@ int rf_csv_load(const char *path, const struct rf_csv_opts *o, struct rf_csv *ou
 		close(fd);
 		return rf_err(err, "%s: empty file", path);
 	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* Mapped when the file system allows it; some FUSE mounts do not, so read it then. */
+	int mapped = !o->no_mmap;
+	void *map = mapped ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	if (map == MAP_FAILED) {
+		mapped = 0;
+		map = read_whole(fd, (uint64_t)st.st_size, path, o, err);
+	}
 	close(fd);
-	if (map == MAP_FAILED)
-		return rf_err(err, "%s: cannot map: %s", path, strerror(errno));
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	if (!map)
+		return -1;
+	if (mapped)
+		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	struct ctx c = { .path = path, .data = map, .size = (uint64_t)st.st_size, .o = o };
-	hash_start(out, map, c.size);
+	hash_start(out, map, c.size, mapped);
 	int rc = load_mapped(&c, out, err);
 	out->file_size = c.size;
 	free(c.x);
@@ -635,7 +671,10 @@ void rf_csv_free(struct rf_csv *c)
 	if (c->hash) {
 		struct hash_job *h = c->hash;
 		hash_finish(c);
-		munmap(h->map, (size_t)h->size);
+		if (h->mapped)
+			munmap(h->map, (size_t)h->size);
+		else
+			free(h->map);
 		free(h);
 	}
 	if (c->names)

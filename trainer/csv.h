@@ -14,6 +14,7 @@ struct rf_csv_opts {
 	uint32_t threads;
 	const char *const *want;  /* when set: these feature columns, in this order */
 	uint32_t nwant;
+	int no_mmap;              /* read the file instead of mapping it (tests the fallback) */
 };
 
 struct rf_csv {

@@ -188,6 +188,27 @@ static void test_many_rows_threads(void **state)
 	free(text);
 }
 
+/* Where a file cannot be mapped it is read: same rows, same errors. */
+static void test_read_fallback(void **state)
+{
+	struct rf_csv c;
+	char err[RF_ERRLEN];
+	struct rf_csv_opts o = opts();
+	o.no_mmap = 1;
+	char *p = st_test_srcpath("tests/fixtures/rf/quirks.csv");
+	assert_int_equal(rf_csv_load(p, &o, &c, err), 0);
+	free(p);
+	assert_int_equal(c.nrows, 2);
+	assert_true(c.x[0] == 1.5f && c.x[3] == 4.0f);
+	rf_csv_free(&c);
+	p = write_csv("r.csv", "a,b,label\n1,2,0\n1,zz,1\n");
+	assert_int_equal(rf_csv_load(p, &o, &c, err), -1);
+	assert_non_null(strstr(err, "r.csv:3:3: column \"b\": value \"zz\" is not a number"));
+	o.max_memory = 10;
+	assert_int_equal(rf_csv_load(p, &o, &c, err), -1);
+	assert_non_null(strstr(err, "r.csv: too large for memory: needs more than 0 MiB"));
+}
+
 static void test_memory_refusal(void **state)
 {
 	struct rf_csv c;
@@ -242,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_skip_bad_rows),
 		cmocka_unit_test(test_many_rows_threads),
+		cmocka_unit_test(test_read_fallback),
 		cmocka_unit_test(test_memory_refusal),
 		cmocka_unit_test(test_not_a_file),
 		cmocka_unit_test(test_parse_number),
