@@ -182,6 +182,46 @@ static void test_bad_structure(void **state)
 	t1[0].a = RF_LEAF | 1;
 }
 
+/* Forests with random node words and a valid checksum: each is refused by the validator or,
+ * when accepted, predicts without walking out of its trees. */
+static void test_random_structure(void **state)
+{
+	struct rf_rng r;
+	rf_rng_init(&r, 5, 5, 5);
+	int accepted = 0;
+	for (int i = 0; i < 2000; i++) {
+		struct rf_node nodes[7];
+		for (int k = 0; k < 7; k++) {
+			uint32_t pick = rf_rng_below(&r, 3);
+			nodes[k].a = pick == 0 ? RF_LEAF | rf_rng_below(&r, 4) : rf_rng_below(&r, 3);
+			nodes[k].b = rf_rng_below(&r, 9);
+			nodes[k].thr = (float)rf_rng_below(&r, 100) / 50.0f;
+			nodes[k].c = 0;
+		}
+		struct rf_tree trees[1] = { { nodes, 1 + rf_rng_below(&r, 7), 1 } };
+		struct rf_forest f = { .ntrees = 1, .nfeat = 2, .nclass = 3, .trees = trees, .nnodes = trees[0].n };
+		struct rf_model_meta m = { names, classes };
+		uint8_t *buf;
+		uint64_t len;
+		rf_model_encode(&f, &m, &buf, &len);
+		struct rf_forest g;
+		struct rf_model_meta gm;
+		char err[RF_ERRLEN];
+		if (rf_model_decode(buf, len, "r.rf", &g, &gm, err) == 0) {
+			uint32_t votes[3];
+			float x[2] = { 0.5f, 1.5f };
+			assert_true(rf_predict_row(&g, x, votes) < 3);
+			accepted++;
+			rf_model_meta_free(&gm, g.nfeat);
+			rf_forest_free(&g);
+		} else {
+			assert_non_null(strstr(err, "r.rf: tree 0 node "));
+		}
+		free(buf);
+	}
+	assert_true(accepted > 0 && accepted < 2000);
+}
+
 static void test_write_read_file(void **state)
 {
 	char *dir = st_test_tmpdir("rfmodel");
@@ -253,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_truncated_and_corrupted),
 		cmocka_unit_test(test_bad_structure),
+		cmocka_unit_test(test_random_structure),
 		cmocka_unit_test(test_write_read_file),
 		cmocka_unit_test(test_disk_full),
 	};
