@@ -366,12 +366,11 @@ static void create_key(sb_server *s, sb_call *c)
 	char now[48], until[48];
 	sb_now_rfc3339(s, now, sizeof now);
 	st_rfc3339_format(253402300799000LL, until, sizeof until); /* 9999-12-31: no expiry */
-	json_t *key = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", kname,
+	json_t *key = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", kname,
 				"validAfterTime", now, "validBeforeTime", until, "keyAlgorithm",
 				bits == 1024 ? "KEY_ALG_RSA_1024" : "KEY_ALG_RSA_2048",
 				"keyOrigin", "GOOGLE_PROVIDED", "keyType", "USER_MANAGED",
-				"privateKeyType", "TYPE_GOOGLE_CREDENTIALS_FILE", "disabled", "");
-	json_object_set_new(key, "disabled", json_false());
+				"privateKeyType", "TYPE_GOOGLE_CREDENTIALS_FILE", "disabled", 0);
 	if (!priv || !pub || store_key(s, sa, kname, kid, key, pub) < 0) {
 		sb_reply_error(c, 503, "UNAVAILABLE", NULL, "cannot create the key");
 	} else {

@@ -579,6 +579,27 @@ static void shutdown_modules(sb_server *s)
 	sb_unlock(s);
 }
 
+/* Announces the address, serves until SIGTERM/SIGINT, then stops in order: no new
+ * requests, the calls in flight finish, ticks stop, modules shut down. */
+static void serve(sb_server *s, struct MHD_Daemon *d)
+{
+	pthread_t tick;
+	bool ticking = pthread_create(&tick, NULL, tick_main, s) == 0;
+	printf("sealtrain-sandbox listening on %s\n", s->base_url);
+	fflush(stdout);
+	sb_log(s, "sealtrain-sandbox listening on %s, state %s", s->base_url, s->state_dir);
+	int sig = wait_for_signal();
+	sb_log(s, "signal %d: shutting down", sig);
+	s->stopping = true;
+	pthread_mutex_lock(&s->mu);
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	MHD_stop_daemon(d);
+	if (ticking)
+		pthread_join(tick, NULL);
+	shutdown_modules(s);
+}
+
 int sb_server_run(sb_options *opt)
 {
 	sb_server *s = st_xcalloc(1, sizeof *s);
@@ -597,8 +618,6 @@ int sb_server_run(sb_options *opt)
 	int rc = 1;
 	int fd = -1;
 	struct MHD_Daemon *d = NULL;
-	pthread_t tick;
-	bool ticking = false;
 	if (init_dirs(s) < 0 || sb_store_open(s) < 0)
 		goto out;
 	sb_clock_init(s);
@@ -610,21 +629,7 @@ int sb_server_run(sb_options *opt)
 		goto out;
 	}
 	fd = -1; /* MHD owns it now */
-	if (pthread_create(&tick, NULL, tick_main, s) == 0)
-		ticking = true;
-	printf("sealtrain-sandbox listening on %s\n", s->base_url);
-	fflush(stdout);
-	sb_log(s, "sealtrain-sandbox listening on %s, state %s", s->base_url, s->state_dir);
-	int sig = wait_for_signal();
-	sb_log(s, "signal %d: shutting down", sig);
-	s->stopping = true;
-	pthread_mutex_lock(&s->mu);
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	MHD_stop_daemon(d);
-	if (ticking)
-		pthread_join(tick, NULL);
-	shutdown_modules(s);
+	serve(s, d);
 	rc = 0;
 out:
 	if (fd >= 0)
