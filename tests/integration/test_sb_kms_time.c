@@ -33,14 +33,14 @@ static long decrypt_status(const st_sandbox *sb, const char *ct, char **state_ms
 
 static void rotation_under_time_scale(void **st)
 {
-	st_sandbox sb;
+	st_sandbox *sb = kt_live();
 	const char *args[] = {"--time-scale", "10000", NULL};
-	kt_start(&sb, NULL, args);
-	kt_make_key(&sb);
-	kt_grant(&sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
-	char *old = encrypt_hi(&sb);
+	kt_start(sb, NULL, args);
+	kt_make_key(sb);
+	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
+	char *old = encrypt_hi(sb);
 	st_http_resp r;
-	kt_call(&sb, "GET", KT_KEY, NULL, 200, &r);
+	kt_call(sb, "GET", KT_KEY, NULL, 200, &r);
 	int64_t t0;
 	assert_int_equal(st_rfc3339_parse(kt_str(&r, "createTime"), &t0), 0);
 	st_http_free(&r);
@@ -48,10 +48,10 @@ static void rotation_under_time_scale(void **st)
 	char next[48], *body;
 	st_rfc3339_format(t0 + 2 * 3600 * 1000LL, next, sizeof next);
 	body = st_xasprintf("{\"rotationPeriod\":\"86400s\",\"nextRotationTime\":\"%s\"}", next);
-	kt_do(&sb, "PATCH", KT_KEY "?updateMask=rotationPeriod,nextRotationTime", body, 200);
-	assert_true(kt_wait_field(&sb, KT_KEY, "primary.name", KT_KEYNAME "/cryptoKeyVersions/2",
+	kt_do(sb, "PATCH", KT_KEY "?updateMask=rotationPeriod,nextRotationTime", body, 200);
+	assert_true(kt_wait_field(sb, KT_KEY, "primary.name", KT_KEYNAME "/cryptoKeyVersions/2",
 				  8000));
-	kt_call(&sb, "GET", KT_KEY, NULL, 200, &r);
+	kt_call(sb, "GET", KT_KEY, NULL, 200, &r);
 	int64_t moved;
 	assert_int_equal(st_rfc3339_parse(kt_str(&r, "nextRotationTime"), &moved), 0);
 	/* the next rotation is whole periods after the first one */
@@ -60,65 +60,65 @@ static void rotation_under_time_scale(void **st)
 	assert_string_equal(kt_str(&r, "primary.state"), "ENABLED");
 	st_http_free(&r);
 	/* what the old primary encrypted still decrypts */
-	assert_int_equal(decrypt_status(&sb, old, NULL), 200);
-	char *newer = encrypt_hi(&sb);
-	assert_int_equal(decrypt_status(&sb, newer, NULL), 200);
+	assert_int_equal(decrypt_status(sb, old, NULL), 200);
+	char *newer = encrypt_hi(sb);
+	assert_int_equal(decrypt_status(sb, newer, NULL), 200);
 	free(newer);
 	free(old);
 	free(body);
-	st_sandbox_stop(&sb, SIGTERM, false);
+	st_sandbox_stop(sb, SIGTERM, false);
 }
 
 static void destroy_after_scheduled_duration(void **st)
 {
-	st_sandbox sb;
+	st_sandbox *sb = kt_live();
 	const char *args[] = {"--time-scale", "100000", NULL};
-	kt_start(&sb, NULL, args);
-	kt_do(&sb, "POST", KT_LOC "/keyRings?keyRingId=ring1", "{}", 200);
-	kt_do(&sb, "POST", KT_RING "/cryptoKeys?cryptoKeyId=key1",
+	kt_start(sb, NULL, args);
+	kt_do(sb, "POST", KT_LOC "/keyRings?keyRingId=ring1", "{}", 200);
+	kt_do(sb, "POST", KT_RING "/cryptoKeys?cryptoKeyId=key1",
 	      "{\"purpose\":\"ENCRYPT_DECRYPT\",\"destroyScheduledDuration\":\"86400s\"}", 200);
-	kt_grant(&sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
-	char *ct = encrypt_hi(&sb);
-	kt_do(&sb, "POST", KT_KEY "/cryptoKeyVersions/1:destroy", "{}", 200);
-	assert_true(kt_wait_field(&sb, KT_KEY "/cryptoKeyVersions/1", "state", "DESTROYED", 8000));
+	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
+	char *ct = encrypt_hi(sb);
+	kt_do(sb, "POST", KT_KEY "/cryptoKeyVersions/1:destroy", "{}", 200);
+	assert_true(kt_wait_field(sb, KT_KEY "/cryptoKeyVersions/1", "state", "DESTROYED", 8000));
 	st_http_resp r;
-	kt_call(&sb, "GET", KT_KEY "/cryptoKeyVersions/1", NULL, 200, &r);
+	kt_call(sb, "GET", KT_KEY "/cryptoKeyVersions/1", NULL, 200, &r);
 	assert_non_null(kt_str(&r, "destroyEventTime"));
 	st_http_free(&r);
 	char *msg = NULL;
-	assert_int_equal(decrypt_status(&sb, ct, &msg), 400);
+	assert_int_equal(decrypt_status(sb, ct, &msg), 400);
 	assert_non_null(strstr(msg, "DESTROYED"));
 	free(msg);
 	/* a destroyed version can be neither restored nor enabled */
-	kt_do(&sb, "POST", KT_KEY "/cryptoKeyVersions/1:restore", "{}", 400);
-	kt_do(&sb, "PATCH", KT_KEY "/cryptoKeyVersions/1?updateMask=state", "{\"state\":\"ENABLED\"}",
+	kt_do(sb, "POST", KT_KEY "/cryptoKeyVersions/1:restore", "{}", 400);
+	kt_do(sb, "PATCH", KT_KEY "/cryptoKeyVersions/1?updateMask=state", "{\"state\":\"ENABLED\"}",
 	      400);
 	free(ct);
-	st_sandbox_stop(&sb, SIGTERM, false);
+	st_sandbox_stop(sb, SIGTERM, false);
 }
 
 static void keys_survive_restart_and_kill(void **st)
 {
 	char *state = st_test_tmpdir("kms-restart");
-	st_sandbox sb;
-	kt_start(&sb, state, NULL);
-	kt_make_key(&sb);
-	kt_grant(&sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
-	char *ct = encrypt_hi(&sb);
-	kt_stop_keep(&sb, SIGTERM);
-	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
-	assert_int_equal(decrypt_status(&sb, ct, NULL), 200);
-	char *ct2 = encrypt_hi(&sb);
-	kt_stop_keep(&sb, SIGKILL);
-	assert_int_equal(st_sandbox_start(&sb, state, NULL), 0);
-	assert_int_equal(decrypt_status(&sb, ct, NULL), 200);
-	assert_int_equal(decrypt_status(&sb, ct2, NULL), 200);
-	kt_stop_keep(&sb, SIGTERM);
+	st_sandbox *sb = kt_live();
+	kt_start(sb, state, NULL);
+	kt_make_key(sb);
+	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
+	char *ct = encrypt_hi(sb);
+	kt_stop_keep(sb, SIGTERM);
+	assert_int_equal(st_sandbox_start(sb, state, NULL), 0);
+	assert_int_equal(decrypt_status(sb, ct, NULL), 200);
+	char *ct2 = encrypt_hi(sb);
+	kt_stop_keep(sb, SIGKILL);
+	assert_int_equal(st_sandbox_start(sb, state, NULL), 0);
+	assert_int_equal(decrypt_status(sb, ct, NULL), 200);
+	assert_int_equal(decrypt_status(sb, ct2, NULL), 200);
+	kt_stop_keep(sb, SIGTERM);
 	/* a damaged master key is refused at start with a message, not used */
 	char *mk = st_xasprintf("%s/master.key", state);
 	st_test_write_file(mk, "short");
-	assert_int_not_equal(st_sandbox_start(&sb, state, NULL), 0);
-	st_sandbox_stop(&sb, SIGTERM, false);
+	assert_int_not_equal(st_sandbox_start(sb, state, NULL), 0);
+	st_sandbox_stop(sb, SIGTERM, false);
 	free(mk);
 	free(ct);
 	free(ct2);
@@ -129,9 +129,9 @@ static void keys_survive_restart_and_kill(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rotation_under_time_scale),
-		cmocka_unit_test(destroy_after_scheduled_duration),
-		cmocka_unit_test(keys_survive_restart_and_kill),
+		cmocka_unit_test_teardown(rotation_under_time_scale, kt_stop_live),
+		cmocka_unit_test_teardown(destroy_after_scheduled_duration, kt_stop_live),
+		cmocka_unit_test_teardown(keys_survive_restart_and_kill, kt_stop_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "common/str.h"
@@ -88,6 +89,22 @@ static inline void kt_stop_keep(st_sandbox *sb, int sig)
 	free(sb->state);
 	free(sb->log);
 	sb->state = sb->log = NULL;
+}
+
+/* Tests without a fixture run their sandbox here, so that one failed assertion does
+ * not leave a sandbox running: kt_stop_live, their cmocka teardown, kills it. */
+static inline st_sandbox *kt_live(void)
+{
+	static st_sandbox live;
+	return &live;
+}
+
+static inline int kt_stop_live(void **st)
+{
+	st_sandbox *sb = kt_live();
+	if (sb->pid > 0)
+		kt_stop_keep(sb, SIGKILL);
+	return 0;
 }
 
 /* Key ring ring1 and ENCRYPT_DECRYPT key key1 (one version). */
