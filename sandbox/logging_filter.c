@@ -19,7 +19,7 @@
 
 enum tok { T_END, T_LP, T_RP, T_AND, T_OR, T_NOT, T_MINUS, T_CMP, T_STR, T_WORD };
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_HAS, OP_RE, OP_NRE };
-enum node { N_AND, N_OR, N_NOT, N_CMP, N_TEXT, N_VAL };
+enum node { N_AND, N_OR, N_NOT, N_CMP, N_TEXT, N_VAL, N_LOGID };
 
 struct lf_expr {
 	enum node kind;
@@ -276,6 +276,29 @@ static lf_expr *parse_comparison(lexer *lx, char *field)
 	return e;
 }
 
+/* log_id("ID") and SEARCH("text"): the two functions of the language we support. */
+static lf_expr *parse_function(lexer *lx, char *fname)
+{
+	bool logid = strcmp(fname, "log_id") == 0;
+	free(fname);
+	next(lx); /* past '(' */
+	if (lx->t != T_STR) {
+		fail(lx, "expected a quoted string argument");
+		return NULL;
+	}
+	lf_expr *e = node(logid ? N_LOGID : N_TEXT, NULL, NULL);
+	e->text = lx->text;
+	lx->text = NULL;
+	next(lx);
+	if (lx->t != T_RP) {
+		fail(lx, "expected ')' after the function argument");
+		lf_free(e);
+		return NULL;
+	}
+	next(lx);
+	return e;
+}
+
 static lf_expr *parse_primary(lexer *lx)
 {
 	if (lx->t == T_LP) {
@@ -296,6 +319,9 @@ static lf_expr *parse_primary(lexer *lx)
 		next(lx);
 		if (lx->t == T_CMP && !quoted)
 			return parse_comparison(lx, text);
+		if (lx->t == T_LP && !quoted &&
+		    (strcmp(text, "log_id") == 0 || strcmp(text, "SEARCH") == 0))
+			return parse_function(lx, text);
 		lf_expr *e = node(N_TEXT, NULL, NULL);
 		e->text = text;
 		return e;
@@ -503,6 +529,19 @@ static bool cmp_value(const char *field, const json_t *f, enum op op, const lf_e
 	return r;
 }
 
+static bool log_id_is(const json_t *entry, const char *id)
+{
+	const char *ln = json_string_value(json_object_get(entry, "logName"));
+	const char *at = ln ? strstr(ln, "/logs/") : NULL;
+	if (!at)
+		return false;
+	char *have = norm_logname(at + 6), *want = norm_logname(id);
+	bool r = strcmp(have, want) == 0;
+	free(have);
+	free(want);
+	return r;
+}
+
 static bool text_search(const json_t *entry, const char *text)
 {
 	char *all = json_dumps(entry, JSON_COMPACT);
@@ -524,6 +563,8 @@ bool lf_match(const lf_expr *e, const json_t *entry)
 		return cmp_value(e->field, field_of(entry, e->field), e->op, e->b);
 	case N_TEXT:
 		return text_search(entry, e->text);
+	case N_LOGID:
+		return log_id_is(entry, e->text);
 	default:
 		return false;
 	}

@@ -1,8 +1,8 @@
 /* The Cloud Logging query language, the subset sealtrain and gcloud use:
  * comparisons (= != < <= > >= : =~ !~) on dotted field paths, quoted or bare
  * values, value groups "field=(a OR b)", NOT / -, AND (also by juxtaposition), OR
- * (which binds tighter than AND, as in Google's language), parentheses, and bare
- * words as text search. severity compares by rank, timestamps as instants. */
+ * (which binds tighter than AND, as in Google's language), parentheses, bare
+ * words as text search, and the functions log_id("ID") and SEARCH("text"). severity compares by rank, timestamps as instants. */
 #ifndef SB_LOGGING_FILTER_H
 #define SB_LOGGING_FILTER_H
 

@@ -74,6 +74,11 @@ static void t_logic(void **state)
 	assert_true(m("\"hello world\""));
 	assert_true(m("World AND severity=WARNING"));
 	assert_false(m("nothing-like-this"));
+	assert_true(m("log_id(\"cloudaudit.googleapis.com/activity\")"));
+	assert_true(m("log_id(\"cloudaudit.googleapis.com%2Factivity\") severity=WARNING"));
+	assert_false(m("log_id(\"cloudaudit.googleapis.com/data_access\")"));
+	assert_true(m("SEARCH(\"hello\") AND NOT SEARCH(\"absent\")"));
+	assert_true(m("log_id = x OR severity=WARNING")); /* a field named log_id, not a call */
 	(void)state;
 }
 
@@ -82,6 +87,7 @@ static void t_errors(void **state)
 	static const char *const bad[] = {
 		"", "   ", "severity=", "(severity=ERROR", "severity=ERROR)", "\"open",
 		"severity=(ERROR OR", "AND severity=ERROR", "NOT", "x=~\"[\"", "=x", "a b (",
+		"log_id(activity)", "log_id(\"a\"", "SEARCH()",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char err[200] = "";
