@@ -348,6 +348,63 @@ static void write_entries(sb_server *s, sb_call *c)
 	sb_reply_json(c, 200, json_object());
 }
 
+/* ------------------------------------------------------------------ logs */
+
+/* logs.list: the distinct log names that have entries, in name order. */
+static void list_logs(sb_server *s, sb_call *c)
+{
+	const char *project = sb_need_project(c);
+	if (!project)
+		return;
+	char *parent = st_xasprintf("projects/%s", project);
+	sqlite3_stmt *st = NULL;
+	json_t *names = json_array();
+	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT json_extract(doc, '$.logName') AS n FROM "
+			       "log_entries WHERE parent=?1 ORDER BY n", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, parent, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(names,
+					      json_string((const char *)sqlite3_column_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	free(parent);
+	sb_reply_json(c, 200, json_pack("{s:o}", "logNames", names));
+}
+
+/* logs.delete: every entry of one log (new entries may arrive again later). */
+static void delete_log(sb_server *s, sb_call *c)
+{
+	const char *project = sb_need_project(c);
+	if (!project)
+		return;
+	char *parent = st_xasprintf("projects/%s", project);
+	char *esc = st_url_escape(sb_var(c, "log"));
+	char *name = st_xasprintf("%s/logs/%s", parent, esc);
+	sqlite3_stmt *st = NULL;
+	int changes = -1;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM log_entries WHERE parent=?1 AND "
+			       "json_extract(doc, '$.logName') IN (?2, ?3)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, parent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		char *plain = st_xasprintf("%s/logs/%s", parent, sb_var(c, "log"));
+		sqlite3_bind_text(st, 3, plain, -1, SQLITE_TRANSIENT);
+		free(plain);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			changes = sqlite3_changes(s->db);
+	}
+	sqlite3_finalize(st);
+	sb_audit_resource(c, name);
+	if (changes < 0)
+		sb_reply_error(c, 503, "UNAVAILABLE", NULL, "log delete failed");
+	else if (changes == 0)
+		sb_reply_not_found(c, name);
+	else
+		sb_reply_json(c, 200, json_object());
+	free(name);
+	free(esc);
+	free(parent);
+}
+
 /* ------------------------------------------------------------------ sinks */
 
 static bool destination_ok(const char *d)
@@ -502,6 +559,10 @@ static const sb_route routes[] = {
 	 SB_DATA_ACCESS | SB_ADMIN_READ},
 	{"POST", "/v2/entries:write", write_entries, LOGGING, L("LoggingServiceV2.WriteLogEntries"),
 	 SB_DATA_ACCESS},
+	{"GET", "/v2/projects/{project}/logs", list_logs, LOGGING, L("LoggingServiceV2.ListLogs"),
+	 0},
+	{"DELETE", "/v2/projects/{project}/logs/{log*}", delete_log, LOGGING,
+	 L("LoggingServiceV2.DeleteLog"), 0},
 	{"POST", "/v2/projects/{project}/sinks", create_sink, LOGGING, L("ConfigServiceV2.CreateSink"),
 	 0},
 	{"GET", "/v2/projects/{project}/sinks", list_sinks, LOGGING, L("ConfigServiceV2.ListSinks"),

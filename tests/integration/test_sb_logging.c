@@ -258,6 +258,33 @@ static void t_write_entries(void **state)
 	(void)state;
 }
 
+static void t_logs_list_delete(void **state)
+{
+	st_http_resp r;
+	sbt_call(&sb, "POST", "/v2/entries:write",
+		 "{\"logName\":\"projects/p1/logs/to-delete\",\"resource\":{\"type\":\"global\"},"
+		 "\"entries\":[{\"textPayload\":\"x\"},{\"textPayload\":\"y\"}]}", 200, &r);
+	st_http_free(&r);
+	sbt_call(&sb, "GET", "/v2/projects/p1/logs", NULL, 200, &r);
+	json_t *names = json_object_get(r.json, "logNames");
+	bool audit = false, mine = false;
+	size_t i;
+	json_t *n;
+	json_array_foreach(names, i, n) {
+		audit |= strcmp(json_string_value(n),
+				"projects/p1/logs/cloudaudit.googleapis.com%2Factivity") == 0;
+		mine |= strcmp(json_string_value(n), "projects/p1/logs/to-delete") == 0;
+	}
+	assert_true(audit && mine);
+	st_http_free(&r);
+	sbt_call(&sb, "DELETE", "/v2/projects/p1/logs/to-delete", NULL, 200, &r);
+	st_http_free(&r);
+	assert_int_equal(count("logName=\"projects/p1/logs/to-delete\""), 0);
+	sbt_call(&sb, "DELETE", "/v2/projects/p1/logs/to-delete", NULL, 404, &r);
+	st_http_free(&r);
+	(void)state;
+}
+
 static void t_sinks(void **state)
 {
 	st_http_resp r;
@@ -368,6 +395,7 @@ int main(void)
 		cmocka_unit_test(t_bad_filters),
 		cmocka_unit_test(t_order_and_paging),
 		cmocka_unit_test(t_write_entries),
+		cmocka_unit_test(t_logs_list_delete),
 		cmocka_unit_test(t_sinks),
 		cmocka_unit_test(t_logging_disabled),
 		cmocka_unit_test(t_retention),
