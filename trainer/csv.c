@@ -670,6 +670,8 @@ void rf_csv_free(struct rf_csv *c)
 {
 	if (c->hash) {
 		struct hash_job *h = c->hash;
+		/* A digest nobody asked for by now is not needed: stop hashing. */
+		__atomic_store_n(&h->cancel, 1, __ATOMIC_RELAXED);
 		hash_finish(c);
 		if (h->mapped)
 			munmap(h->map, (size_t)h->size);
