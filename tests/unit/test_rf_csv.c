@@ -13,6 +13,7 @@
 #include "tests/support/sttest.h"
 #include "trainer/csv.h"
 #include "trainer/rng.h"
+#include "trainer/sha256.h"
 
 static char *dir;
 
@@ -66,8 +67,14 @@ static void test_good_file(void **state)
 	assert_true(c.x[3] == 1.0f && c.x[4] == -2.0f && c.x[5] == 3.25f);
 	assert_true(c.x[7] == 300.0f && c.x[8] == -4.0f);
 	assert_true(c.label[0] == 0 && c.label[1] == 1 && c.label[2] == 2);
+	/* The digest is of the file's bytes, as sha256sum gives it. */
 	uint8_t d[32];
+	char hex[65], want[65];
 	rf_csv_sha256(&c, d);
+	rf_hex(d, 32, hex);
+	const char text[] = "a,b,c,label\n0.5,1,2,0\n1.5,-2,3e2,1\n2.5,3.25,-4,2\n";
+	rf_sha256_hex(text, sizeof(text) - 1, want);
+	assert_string_equal(hex, want);
 	rf_csv_free(&c);
 }
 
