@@ -16,6 +16,26 @@
 			return rf_err(err, "CUDA: %s: %s", what, cudaGetErrorString(e_));       \
 	} while (0)
 
+// Releasing cannot fail the run any more, but a failure there still means the device is in
+// trouble: say so on stderr.
+static void released(cudaError_t e, const char *what)
+{
+	if (e != cudaSuccess)
+		fprintf(stderr, "sealtrain-rf: warning: CUDA: releasing %s: %s\n", what, cudaGetErrorString(e));
+}
+
+static void dev_free(void *p, const char *what)
+{
+	if (p)
+		released(cudaFree(p), what);
+}
+
+static void host_free(void *p, const char *what)
+{
+	if (p)
+		released(cudaFreeHost(p), what);
+}
+
 // Large nodes are cut into chunks of this many rows, a thread block each.
 #define CHUNK 4096
 
@@ -66,8 +86,8 @@ static int stage_reserve(struct stage *st, size_t n, char *err)
 	if (n <= st->cap)
 		return 0;
 	size_t cap = n > 2 * st->cap ? n : 2 * st->cap;
-	cudaFreeHost(st->host);
-	cudaFree(st->dev);
+	host_free(st->host, "a pinned buffer");
+	dev_free(st->dev, "a staging buffer");
 	st->host = NULL;
 	st->dev = NULL;
 	st->cap = 0;
@@ -79,8 +99,8 @@ static int stage_reserve(struct stage *st, size_t n, char *err)
 
 static void stage_free(struct stage *st)
 {
-	cudaFreeHost(st->host);
-	cudaFree(st->dev);
+	host_free(st->host, "a pinned buffer");
+	dev_free(st->dev, "a staging buffer");
 }
 
 static int upload_shared(struct shared_dev *sh, const struct rf_train *t, char *err)
@@ -111,9 +131,9 @@ static void cuda_shared_free(void *p)
 	struct shared_dev *sh = (struct shared_dev *)p;
 	if (!sh)
 		return;
-	cudaFree(sh->bins);
-	cudaFree(sh->y);
-	cudaFree(sh->nbins);
+	dev_free(sh->bins, "the binned features");
+	dev_free(sh->y, "the labels");
+	dev_free(sh->nbins, "bin counts");
 	free(sh);
 }
 
@@ -133,12 +153,12 @@ static void cuda_worker_free(void *p)
 	if (!w)
 		return;
 	if (w->s)
-		cudaStreamDestroy(w->s);
-	cudaFree(w->wt);
-	cudaFree(w->idx);
-	cudaFree(w->tmp);
-	cudaFree(w->hist);
-	cudaFree(w->part_scratch);
+		released(cudaStreamDestroy(w->s), "a stream");
+	dev_free(w->wt, "bootstrap weights");
+	dev_free(w->idx, "row order");
+	dev_free(w->tmp, "row order");
+	dev_free(w->hist, "node histograms");
+	dev_free(w->part_scratch, "partition scratch");
 	stage_free(&w->up);
 	stage_free(&w->part_up);
 	stage_free(&w->down);
@@ -232,7 +252,7 @@ static int cuda_find_splits(void *p, struct rf_level *lv, char *err)
 	}
 	size_t hist_bytes = (size_t)nbig * nf * d->NB * (C + 1) * sizeof(uint32_t);
 	if (hist_bytes > w->hist_cap) {
-		cudaFree(w->hist);
+		dev_free(w->hist, "node histograms");
 		w->hist = NULL;
 		w->hist_cap = 0;
 		size_t cap = hist_bytes > 2 * w->hist_cap ? hist_bytes : 2 * w->hist_cap;
@@ -301,7 +321,7 @@ static int cuda_partition(void *p, const struct rf_part *parts, uint32_t n, char
 	first[n] = ch;
 	size_t scratch = (2 * (size_t)nchunks + n + 1) * sizeof(uint32_t);
 	if (scratch > w->part_scratch_cap) {
-		cudaFree(w->part_scratch);
+		dev_free(w->part_scratch, "partition scratch");
 		w->part_scratch = NULL;
 		w->part_scratch_cap = 0;
 		size_t cap = scratch * 2;
