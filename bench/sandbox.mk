@@ -3,8 +3,8 @@
 # download throughput against openssl's AES-256-GCM speed on the same machine;
 # bench_sandbox_kms: small KMS encrypt requests per second from 8 concurrent clients.
 SB_BENCH = bench/bench_sandbox_cmek bench/bench_sandbox_kms
-# Declared here with "="; later fragments can add to it with "+=".
-EXTRA_PROGRAMS = $(SB_BENCH)
+# EXTRA_PROGRAMS is declared empty in Makefile.am.
+EXTRA_PROGRAMS += $(SB_BENCH)
 CLEANFILES += $(SB_BENCH)
 bench_bench_sandbox_cmek_SOURCES = bench/bench_sandbox_cmek.c bench/bench_sandbox_util.h
 bench_bench_sandbox_cmek_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
