@@ -464,7 +464,8 @@ static int parse_header(struct ctx *c, uint64_t *pos, uint32_t *line, char *err)
 			return rf_err(err, "%s:%u: no feature columns besides the label", c->path, *line);
 	}
 	*line += 1 + extra;
-	*pos = e + 1;
+	/* A header with no newline after it ends the file: stay at the end, not past it. */
+	*pos = e < c->size ? e + 1 : e;
 	return 0;
 }
 

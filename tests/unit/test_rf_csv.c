@@ -151,6 +151,8 @@ static void test_bad_rows(void **state)
 	expect_error("a,,label\n1,2,0\n", "x.csv:1:3: header: empty column name");
 	expect_error("label\n1\n", "x.csv:1: no feature columns besides the label");
 	expect_error("a,b,label\n", "x.csv: no data rows");
+	/* Found by tests/fuzz/fuzz_csv: a header ending the file used to read past it. */
+	expect_error("a,b,label", "x.csv: no data rows");
 	expect_error("\n\n", "x.csv: no header row");
 	expect_error("", "x.csv: empty file");
 	/* A newline inside a quoted header name still counts as a line. */
