@@ -1,10 +1,11 @@
-/* `sealtrain api [-X METHOD] URL_OR_PATH [--data JSON|@file] [--paginate] [--wait]`
+/* `sealtrain api [-X METHOD] URL_OR_PATH [--data JSON|@file] [--paginate] [--wait [--timeout S]]`
  *
  * Same auth, retries, requestId and LRO handling as the modules; the JSON answer on
  * stdout, the google.rpc error on stderr. Exit: 0 ok, 1 the request failed, 2 usage or
  * config error, 3 no usable credentials. */
 #include "gcp/cmd_api.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct api_args {
 	const char *target;
 	const char *data;
 	bool paginate, wait;
+	int64_t timeout_s;     /* --timeout; 0: the LRO helpers' default */
 } api_args;
 
 typedef struct run {
@@ -32,6 +34,8 @@ typedef struct run {
 	gcp_endpoints ep;
 	bool done;
 	bool wait;
+	int64_t timeout_ms;
+	char *resume_url;      /* where to GET the operation again after a timeout */
 	int rc;
 	char *url;
 	char *project;
@@ -39,14 +43,32 @@ typedef struct run {
 
 static void usage(FILE *f)
 {
-	fputs("usage: sealtrain api [-X METHOD] URL_OR_PATH [--data JSON|@FILE] [--paginate] [--wait]\n"
+	fputs("usage: sealtrain api [-X METHOD] URL_OR_PATH [--data JSON|@FILE] [--paginate] [--wait [--timeout S]]\n"
 	      "  URL_OR_PATH  a full URL, or a path resolved against the API's endpoint, e.g.\n"
 	      "               compute/v1/projects/P/zones/Z/instances, storage/v1/b/B/o,\n"
 	      "               or HOST/PATH such as cloudkms.googleapis.com/v1/projects/P/...\n"
 	      "  -X METHOD    GET (default; POST when --data is given), POST, PUT, PATCH, DELETE\n"
 	      "  --data JSON  request body, or @FILE to read it from a file\n"
 	      "  --paginate   follow nextPageToken and merge every page\n"
-	      "  --wait       when the answer is a long-running operation, wait until it is done\n", f);
+	      "  --wait       when the answer is a long-running operation, wait until it is done\n"
+	      "  --timeout S  with --wait: give up waiting after S seconds (default 1800); the\n"
+	      "               operation is printed so that the wait can be taken up again\n", f);
+}
+
+/* Whole seconds, 1 to 7 days: a week covers any wait a console should sit through. */
+static int parse_timeout(const char *v, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > 7 * 86400) {
+		char c[64];
+		st_sanitize_text(c, sizeof c, v);
+		fprintf(stderr, "sealtrain api: --timeout %s: expected whole seconds from 1 to 604800\n", c);
+		return -1;
+	}
+	*out = n;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, api_args *a)
@@ -62,6 +84,10 @@ static int parse_args(int argc, char **argv, api_args *a)
 			a->paginate = true;
 		else if (!strcmp(s, "--wait"))
 			a->wait = true;
+		else if (!strcmp(s, "--timeout") && i + 1 < argc) {
+			if (parse_timeout(argv[++i], &a->timeout_s) != 0)
+				return -1;
+		}
 		else if (!strcmp(s, "-h") || !strcmp(s, "--help"))
 			return 1;
 		else if (s[0] == '-' && s[1]) {
@@ -78,6 +104,10 @@ static int parse_args(int argc, char **argv, api_args *a)
 	}
 	if (!a->target) {
 		fprintf(stderr, "sealtrain api: missing URL_OR_PATH\n");
+		return -1;
+	}
+	if (a->timeout_s && !a->wait) {
+		fprintf(stderr, "sealtrain api: --timeout only applies with --wait\n");
 		return -1;
 	}
 	if (!a->method)
@@ -136,6 +166,25 @@ static void print_error(run *r, const gcp_resp *resp)
 	r->rc = auth ? ST_EXIT_AUTH : ST_EXIT_FAIL;
 }
 
+/* A wait that ran out of time: the operation goes to stdout as it last stood, and
+ * stderr says how to take the wait up again. */
+static bool report_timeout(run *r, const gcp_resp *resp)
+{
+	if (resp->ok || resp->cancelled || resp->err.code != 4 || !r->wait || !json_is_object(resp->json) ||
+	    !stj_str(resp->json, "name"))
+		return false;
+	char safe[700];
+	st_sanitize_text(safe, sizeof safe, resp->err.message);
+	fprintf(stderr, "sealtrain api: %s\n", safe);
+	if (r->resume_url) {
+		st_sanitize_text(safe, sizeof safe, r->resume_url);
+		fprintf(stderr, "sealtrain api: to wait again: sealtrain api --wait %s\n", safe);
+	}
+	print_json(resp->json);
+	r->rc = ST_EXIT_FAIL;
+	return true;
+}
+
 static void finish(run *r, const gcp_resp *resp)
 {
 	if (r->verbose)
@@ -147,7 +196,7 @@ static void finish(run *r, const gcp_resp *resp)
 		else if (resp->body_len)
 			fwrite(resp->body, 1, resp->body_len, stdout);
 		r->rc = ST_EXIT_OK;
-	} else {
+	} else if (!report_timeout(r, resp)) {
 		print_error(r, resp);
 	}
 	r->done = true;
@@ -187,8 +236,11 @@ static bool start_wait(run *r, const gcp_resp *resp)
 		char *proj = project_of(stj_str(j, "selfLink"));
 		if (!proj)
 			proj = project_of(r->url);
-		int rc = gcp_lro_compute(r->ctx, &r->ep, proj ? proj : (r->project ? r->project : ""), j, NULL,
-					 lro_progress, on_final, r, &e);
+		const char *self = stj_str(j, "selfLink");
+		if (self && (st_starts_with(self, "https://") || st_starts_with(self, "http://")))
+			r->resume_url = st_xstrdup(self);
+		int rc = gcp_lro_compute_for(r->ctx, &r->ep, proj ? proj : (r->project ? r->project : ""), j,
+					     r->timeout_ms, NULL, lro_progress, on_final, r, &e);
 		free(proj);
 		if (rc == 0)
 			return true;
@@ -200,7 +252,9 @@ static bool start_wait(run *r, const gcp_resp *resp)
 			api = GCP_API_AIPLATFORM;
 		if (api < 0)
 			api = GCP_API_SERVICEUSAGE;
-		if (gcp_lro_google(r->ctx, &r->ep, (enum gcp_api)api, j, NULL, NULL, on_final, r, &e) == 0)
+		r->resume_url = gcp_lro_google_url(&r->ep, (enum gcp_api)api, stj_str(j, "name"));
+		if (gcp_lro_google_for(r->ctx, &r->ep, (enum gcp_api)api, j, r->timeout_ms, NULL, NULL, on_final, r,
+				       &e) == 0)
 			return true;
 	} else {
 		return false;
@@ -344,6 +398,7 @@ int gcp_cmd_api(const struct st_globals *g, int argc, char **argv)
 	if (rc == ST_EXIT_OK) {
 		r.verbose = g->verbose;
 		r.wait = a.wait;
+		r.timeout_ms = a.timeout_s * 1000;
 		r.project = c->project ? st_xstrdup(c->project) : NULL;
 		r.rc = ST_EXIT_FAIL;
 		r.ctx = gcp_new(NULL, auth);
@@ -351,6 +406,7 @@ int gcp_cmd_api(const struct st_globals *g, int argc, char **argv)
 		gcp_free(r.ctx);
 		free(r.project);
 		free(r.url);
+		free(r.resume_url);
 		gcp_endpoints_free(&r.ep);
 	}
 	if (body) {

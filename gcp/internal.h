@@ -20,6 +20,9 @@ json_t *gcp_error_to_json(const gcp_error *e);
 bool gcp_retryable_http(long http);
 int64_t gcp_retry_after_ms(const char *value, int64_t now_wall_ms);
 int64_t gcp_backoff_ms(int attempt, int64_t base, int64_t cap);
+/* loop.c: the same full-jitter pause with the context's base and cap, for helpers
+ * that wait between their own steps (upload resumes). */
+int64_t gcp__backoff_for(const gcp_ctx *ctx, int attempt);
 
 /* engine.c: timers and extra descriptors for helpers (auth child, LRO pauses).
  * A timer's callback runs once: when it fires, or with cancelled set when its owner

@@ -170,3 +170,8 @@ void gcp__unwatch_fd(gcp_ctx *ctx, int fd)
 			return;
 		}
 }
+
+int64_t gcp__backoff_for(const gcp_ctx *ctx, int attempt)
+{
+	return gcp_backoff_ms(attempt, ctx->opts.backoff_base_ms, ctx->opts.backoff_cap_ms);
+}

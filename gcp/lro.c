@@ -10,6 +10,9 @@
 #include "gcp/compute.h"
 #include "gcp/internal.h"
 
+/* The longest one operations.wait call may be held by the server. */
+#define CE_WAIT_MAX_S 60
+
 typedef struct lro {
 	gcp_ctx *ctx;
 	const gcp_endpoints *ep; /* borrowed: outlives every request by contract */
@@ -20,6 +23,7 @@ typedef struct lro {
 	gcp_done_fn done;
 	void *user;
 	int64_t interval, sent_at;
+	int64_t started, deadline; /* monotonic ms */
 } lro;
 
 static void lro_free(lro *l)
@@ -46,6 +50,36 @@ static void lro_fail(lro *l, const gcp_error *e, json_t *op)
 	r.body = "";
 	r.headers = "";
 	lro_end(l, &r);
+}
+
+/* Past the caller's deadline: say so, and hand back the Operation as last seen so
+ * that the caller can start waiting on it again later. */
+static bool lro_out_of_time(lro *l, const gcp_resp *r, json_t *op, const char *status)
+{
+	int64_t now = st_mono_ms();
+	if (now < l->deadline)
+		return false;
+	gcp_resp out = *r;
+	out.ok = false;
+	out.json = op;
+	gcp_error_set(&out.err, 0, 4, NULL, "operation %s still %s after %lld s", l->name, status,
+		      (long long)((now - l->started + 500) / 1000));
+	st_sanitize_text(out.err.where, sizeof out.err.where, l->name);
+	lro_end(l, &out);
+	return true;
+}
+
+/* Time left before the deadline, for pacing the next poll. */
+static int64_t lro_left(const lro *l)
+{
+	int64_t left = l->deadline - st_mono_ms();
+	return left < 0 ? 0 : left;
+}
+
+static void lro_init_deadline(lro *l, int64_t timeout_ms)
+{
+	l->started = st_mono_ms();
+	l->deadline = l->started + (timeout_ms > 0 ? timeout_ms : GCP_LRO_DEFAULT_TIMEOUT_MS);
 }
 
 void gcp_error_from_status(gcp_error *e, const json_t *st, const char *where)
@@ -104,9 +138,12 @@ static void ce_step(lro *l, const gcp_resp *r, json_t *op)
 		lro_end(l, &out);
 		return;
 	}
+	if (lro_out_of_time(l, r, op, o.status[0] ? o.status : "RUNNING"))
+		return;
 	/* wait normally blocks server-side; if it came back at once, do not spin. */
 	int64_t took = st_mono_ms() - l->sent_at;
-	gcp__timer_add(l->ctx, took < 200 ? 500 : 0, l->owner, ce_timer, l);
+	int64_t pause = took < 200 ? 500 : 0;
+	gcp__timer_add(l->ctx, pause < lro_left(l) ? pause : lro_left(l), l->owner, ce_timer, l);
 }
 
 static void ce_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
@@ -125,12 +162,41 @@ static void ce_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	ce_step(l, r, r->json);
 }
 
+/* operations.wait holds the call server-side; X-Server-Timeout keeps that hold
+ * inside what is left of our deadline (and under a minute, so that progress is
+ * reported now and then), and the request's own deadline leaves room for it. */
 static void ce_poll(lro *l)
 {
 	gcp_error e;
 	l->sent_at = st_mono_ms();
+	int64_t secs = (lro_left(l) + 999) / 1000;
+	if (secs < 1)
+		secs = 1;
+	if (secs > CE_WAIT_MAX_S)
+		secs = CE_WAIT_MAX_S;
 	gcp_rq *rq = gcp_ce_operation_wait(l->ep, l->project, l->zone, l->name);
-	if (gcp_rq_send(l->ctx, rq, l->owner, ce_done, l, &e) != 0)
+	if (!rq) {
+		gcp_error_set(&e, 0, 3, NULL, "operation %s: wait request not built", l->name);
+		lro_fail(l, &e, NULL);
+		return;
+	}
+	char hdr[48];
+	snprintf(hdr, sizeof hdr, "X-Server-Timeout: %lld", (long long)secs);
+	const char *hdrs[] = { hdr, NULL };
+	char *body = rq->body ? stj_dump(rq->body) : NULL;
+	gcp_req q;
+	memset(&q, 0, sizeof q);
+	q.method = rq->method;
+	q.url = rq->url;
+	q.body = body;
+	q.flags = rq->flags;
+	q.headers = hdrs;
+	q.owner = l->owner;
+	q.deadline_ms = secs * 1000 + 30000;
+	int rc = gcp_send(l->ctx, &q, ce_done, l, &e);
+	free(body);
+	gcp_rq_free(rq);
+	if (rc != 0)
 		lro_fail(l, &e, NULL);
 }
 
@@ -142,6 +208,13 @@ static char *last_seg(const char *url)
 
 int gcp_lro_compute(gcp_ctx *ctx, const gcp_endpoints *ep, const char *project, const json_t *op, void *owner,
 		    gcp_lro_progress_fn progress, gcp_done_fn done, void *user, gcp_error *err)
+{
+	return gcp_lro_compute_for(ctx, ep, project, op, 0, owner, progress, done, user, err);
+}
+
+int gcp_lro_compute_for(gcp_ctx *ctx, const gcp_endpoints *ep, const char *project, const json_t *op,
+			int64_t timeout_ms, void *owner, gcp_lro_progress_fn progress, gcp_done_fn done, void *user,
+			gcp_error *err)
 {
 	gcp_error tmp;
 	gcp_error *e = err ? err : &tmp;
@@ -164,6 +237,7 @@ int gcp_lro_compute(gcp_ctx *ctx, const gcp_endpoints *ep, const char *project, 
 	l->progress = progress;
 	l->done = done;
 	l->user = user;
+	lro_init_deadline(l, timeout_ms);
 	/* Start on the loop even when op is already DONE: callbacks never run inside the call. */
 	gcp__timer_add(ctx, 0, owner, ce_timer, l);
 	return 0;
@@ -186,7 +260,9 @@ static void g_step(lro *l, const gcp_resp *r, json_t *op)
 	if (l->progress)
 		l->progress(l->user, op);
 	if (!stj_bool(op, "done", false)) {
-		gcp__timer_add(l->ctx, l->interval, l->owner, g_timer, l);
+		if (lro_out_of_time(l, r, op, "RUNNING"))
+			return;
+		gcp__timer_add(l->ctx, l->interval < lro_left(l) ? l->interval : lro_left(l), l->owner, g_timer, l);
 		l->interval = l->interval * 2 > 5000 ? 5000 : l->interval * 2;
 		return;
 	}
@@ -217,20 +293,34 @@ static void g_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	g_step(l, r, r->json);
 }
 
-static void g_poll(lro *l)
+/* GET on the operation's name, at the regional host when the name has a location. */
+static gcp_rq *g_request(const gcp_endpoints *ep, enum gcp_api api, const char *name)
 {
-	gcp_error e;
 	char *region = NULL;
-	const char *loc = strstr(l->name, "/locations/");
+	const char *loc = strstr(name, "/locations/");
 	if (loc) {
 		loc += strlen("/locations/");
 		region = st_xstrndup(loc, strcspn(loc, "/"));
 	}
-	char *path = gcp_name_path(l->api == GCP_API_MONITORING ? "/v3/" : "/v1/", l->name, NULL);
-	gcp_rq *rq = path ? gcp_rq_new(l->ep, l->api, region, "GET", NULL, path) : NULL;
+	char *path = gcp_name_path(api == GCP_API_MONITORING ? "/v3/" : "/v1/", name, NULL);
+	gcp_rq *rq = path ? gcp_rq_new(ep, api, region, "GET", NULL, path) : NULL;
 	free(path);
 	free(region);
-	if (gcp_rq_send(l->ctx, rq, l->owner, g_done, l, &e) != 0)
+	return rq;
+}
+
+char *gcp_lro_google_url(const gcp_endpoints *ep, enum gcp_api api, const char *name)
+{
+	gcp_rq *rq = g_request(ep, api, name);
+	char *url = rq ? st_xstrdup(rq->url) : NULL;
+	gcp_rq_free(rq);
+	return url;
+}
+
+static void g_poll(lro *l)
+{
+	gcp_error e;
+	if (gcp_rq_send(l->ctx, g_request(l->ep, l->api, l->name), l->owner, g_done, l, &e) != 0)
 		lro_fail(l, &e, NULL);
 }
 
@@ -246,6 +336,13 @@ static void g_first(gcp_ctx *ctx, void *user, bool cancelled)
 
 int gcp_lro_google(gcp_ctx *ctx, const gcp_endpoints *ep, enum gcp_api api, const json_t *op, void *owner,
 		   gcp_lro_progress_fn progress, gcp_done_fn done, void *user, gcp_error *err)
+{
+	return gcp_lro_google_for(ctx, ep, api, op, 0, owner, progress, done, user, err);
+}
+
+int gcp_lro_google_for(gcp_ctx *ctx, const gcp_endpoints *ep, enum gcp_api api, const json_t *op,
+		       int64_t timeout_ms, void *owner, gcp_lro_progress_fn progress, gcp_done_fn done, void *user,
+		       gcp_error *err)
 {
 	gcp_error tmp;
 	gcp_error *e = err ? err : &tmp;
@@ -264,6 +361,7 @@ int gcp_lro_google(gcp_ctx *ctx, const gcp_endpoints *ep, enum gcp_api api, cons
 	l->done = done;
 	l->user = user;
 	l->interval = 500;
+	lro_init_deadline(l, timeout_ms);
 	gcp__timer_add(ctx, 0, owner, g_first, l);
 	return 0;
 }
