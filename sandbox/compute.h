@@ -56,6 +56,9 @@ void co_not_found(sb_call *c, const char *name);
 /* When the call has a requestId seen before, answers with that operation and returns
  * 1; a malformed requestId answers 400 and returns -1; else 0. */
 int co_replay(sb_server *s, sb_call *c, const char *project);
+/* The stored document (new ref) that a mutating call on full works on, or NULL once
+ * the call has been answered: by a requestId replay, a bad requestId or a 404. */
+json_t *co_get_for_change(sb_server *s, sb_call *c, const char *kind, const char *full);
 /* Creates and stores an operation (status RUNNING) for the call's target; records the
  * call's requestId. zone NULL: global. Returns the stored document (new ref). */
 json_t *co_op_new(sb_server *s, sb_call *c, const char *project, const char *zone,

@@ -67,6 +67,18 @@ void co_not_found(sb_call *c, const char *name)
 	sb_reply_error(c, 404, "NOT_FOUND", "notFound", "The resource '%s' was not found", name);
 }
 
+json_t *co_get_for_change(sb_server *s, sb_call *c, const char *kind, const char *full)
+{
+	json_t *doc;
+
+	if (co_replay(s, c, sb_var(c, "project")))
+		return NULL;
+	doc = sb_get(s, kind, full);
+	if (!doc)
+		co_not_found(c, full);
+	return doc;
+}
+
 static size_t max_results(sb_call *c, int *bad)
 {
 	const char *m = sb_query(c, "maxResults");

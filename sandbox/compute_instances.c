@@ -248,15 +248,8 @@ void co_instance_list(sb_server *s, sb_call *c)
 /* Fetches the instance for a mutating call, after requestId replay. */
 static json_t *instance_for_change(sb_server *s, sb_call *c, char **full)
 {
-	json_t *inst;
-
 	*full = inst_name(c, sb_var(c, "instance"));
-	if (co_replay(s, c, sb_var(c, "project")))
-		return NULL;
-	inst = sb_get(s, CK_INSTANCE, *full);
-	if (!inst)
-		co_not_found(c, *full);
-	return inst;
+	return co_get_for_change(s, c, CK_INSTANCE, *full);
 }
 
 static json_t *op_for(sb_server *s, sb_call *c, const json_t *inst, const char *type)

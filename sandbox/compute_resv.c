@@ -169,15 +169,8 @@ void co_reservation_list(sb_server *s, sb_call *c)
 /* Fetches the named reservation for a mutating call, after requestId replay. */
 static json_t *reservation_for_change(sb_server *s, sb_call *c, char **full)
 {
-	json_t *r;
-
 	*full = res_name(c, sb_var(c, "reservation"));
-	if (co_replay(s, c, sb_var(c, "project")))
-		return NULL;
-	r = sb_get(s, CK_RESERVATION, *full);
-	if (!r)
-		co_not_found(c, *full);
-	return r;
+	return co_get_for_change(s, c, CK_RESERVATION, *full);
 }
 
 void co_reservation_delete(sb_server *s, sb_call *c)
@@ -325,16 +318,9 @@ void co_template_list(sb_server *s, sb_call *c)
 void co_template_delete(sb_server *s, sb_call *c)
 {
 	char *full = tmpl_name(sb_var(c, "project"), sb_var(c, "instanceTemplate"));
-	json_t *t, *op;
+	json_t *t = co_get_for_change(s, c, CK_TEMPLATE, full), *op;
 
-	if (co_replay(s, c, sb_var(c, "project"))) {
-		free(full);
-		return;
-	}
-	t = sb_get(s, CK_TEMPLATE, full);
-	if (!t) {
-		co_not_found(c, full);
-	} else {
+	if (t) {
 		sb_del(s, CK_TEMPLATE, full);
 		op = co_op_new(s, c, sb_var(c, "project"), NULL, "delete", full, stj_str(t, "id"));
 		co_op_reply_done(s, c, op, 0, NULL, NULL);
