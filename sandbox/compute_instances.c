@@ -281,6 +281,18 @@ static void drop_queue(sb_server *s, json_t *inst, const char *why)
 	co_op_finish(s, co_priv_str(inst, "op"), 409, "OPERATION_CANCELED", why);
 }
 
+/* Hands the instance to op and moves it to STOPPING (if not there already); the
+ * guest has been halted by the caller. Replies with op. */
+static void begin_stopping(sb_server *s, sb_call *c, json_t *inst, json_t *op,
+			   const char *full)
+{
+	take_over(s, inst, op);
+	if (!status_is(inst, "STOPPING"))
+		co_set_status(s, inst, "STOPPING");
+	sb_put(s, CK_INSTANCE, full, inst);
+	co_op_reply(s, c, op);
+}
+
 void co_instance_delete(sb_server *s, sb_call *c)
 {
 	char *full;
@@ -291,11 +303,7 @@ void co_instance_delete(sb_server *s, sb_call *c)
 		co_halt_guest(s, inst);
 		drop_queue(s, inst, "The queued request was cancelled by instance deletion.");
 		json_object_set_new(co_priv(inst), "deleting", json_integer(1));
-		take_over(s, inst, op);
-		if (!status_is(inst, "STOPPING"))
-			co_set_status(s, inst, "STOPPING");
-		sb_put(s, CK_INSTANCE, full, inst);
-		co_op_reply(s, c, op);
+		begin_stopping(s, c, inst, op, full);
 		json_decref(inst);
 	}
 	free(full);
@@ -318,11 +326,7 @@ void co_instance_stop(sb_server *s, sb_call *c)
 					 "The instance is being deleted.");
 		} else {
 			co_halt_guest(s, inst);
-			take_over(s, inst, op);
-			if (!status_is(inst, "STOPPING"))
-				co_set_status(s, inst, "STOPPING");
-			sb_put(s, CK_INSTANCE, full, inst);
-			co_op_reply(s, c, op);
+			begin_stopping(s, c, inst, op, full);
 		}
 		json_decref(inst);
 	}
