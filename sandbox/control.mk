@@ -28,7 +28,8 @@ tests_unit_test_sb_compute_validate_SOURCES = tests/unit/test_sb_compute_validat
 tests_unit_test_sb_compute_validate_LDADD = $(SB_CONTROL_TEST_LDADD)
 tests_unit_test_sb_compute_capacity_SOURCES = tests/unit/test_sb_compute_capacity.c
 tests_unit_test_sb_compute_capacity_LDADD = $(SB_CONTROL_TEST_LDADD)
-tests_unit_test_sb_compute_jwt_SOURCES = tests/unit/test_sb_compute_jwt.c
+tests_unit_test_sb_compute_jwt_SOURCES = tests/unit/test_sb_compute_jwt.c \
+	tests/unit/test_sb_jwt_util.h
 tests_unit_test_sb_compute_jwt_LDADD = $(SB_CONTROL_TEST_LDADD)
 tests_unit_test_sb_compute_guest_SOURCES = tests/unit/test_sb_compute_guest.c
 tests_unit_test_sb_compute_guest_LDADD = $(SB_CONTROL_TEST_LDADD)
@@ -49,7 +50,7 @@ tests_integration_test_sb_guest_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_guest_LDADD = $(SB_CONTROL_ITEST_LDADD)
 SB_CONTROL_ITESTS += tests/integration/test_sb_attest
 tests_integration_test_sb_attest_SOURCES = tests/integration/test_sb_attest.c \
-	tests/integration/test_sb_compute_util.h
+	tests/integration/test_sb_compute_util.h tests/unit/test_sb_jwt_util.h
 tests_integration_test_sb_attest_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_attest_LDADD = $(SB_CONTROL_ITEST_LDADD)
 SB_CONTROL_ITESTS += tests/integration/test_sb_monitoring

@@ -4,14 +4,11 @@
  * claims checked the way the console will. Also Shielded VM integrity log entries. */
 #include "tests/integration/test_sb_compute_util.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <signal.h>
 
 #include "common/atomicfile.h"
 #include "common/codec.h"
+#include "tests/unit/test_sb_jwt_util.h"
 
 static const char *const fast[] = {"--time-scale", "20", NULL};
 static const char *const mf[] = {"Metadata-Flavor: Google", NULL};
@@ -106,43 +103,14 @@ static json_t *b64_json(const char *s, size_t n)
 	return v;
 }
 
-static EVP_PKEY *jwk_key(const json_t *jwk)
-{
-	const char *n64 = stj_str(jwk, "n"), *e64 = stj_str(jwk, "e");
-	size_t nl, el;
-	unsigned char *n = st_base64_decode(n64, strlen(n64), &nl);
-	unsigned char *e = st_base64_decode(e64, strlen(e64), &el);
-	BIGNUM *bn = BN_bin2bn(n, (int)nl, NULL), *be = BN_bin2bn(e, (int)el, NULL);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	EVP_PKEY *pk = NULL;
-
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be);
-	params = OSSL_PARAM_BLD_to_param(bld);
-	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
-	BN_free(bn);
-	BN_free(be);
-	free(n);
-	free(e);
-	return pk;
-}
-
 /* Verifies tok's RS256 signature with the issuer's published key; returns claims. */
 static json_t *verify_jwt(st_sandbox *sb, const char *tok)
 {
 	const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
 	json_t *hdr = b64_json(tok, (size_t)(d1 - tok)), *claims, *jwk = NULL, *k;
 	st_http_resp disc, keys;
-	size_t i, sl;
-	unsigned char *sig;
+	size_t i;
 	EVP_PKEY *pk;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
 	assert_string_equal(stj_str(hdr, "alg"), "RS256");
 	assert_int_equal(st_http(sb, "GET", "/.well-known/openid-configuration", NULL, 0, NULL, "",
@@ -156,15 +124,10 @@ static json_t *verify_jwt(st_sandbox *sb, const char *tok)
 		if (strcmp(stj_str(k, "kid"), stj_str(hdr, "kid")) == 0)
 			jwk = k;
 	assert_non_null(jwk);
-	pk = jwk_key(jwk);
-	sig = st_base64_decode(d2 + 1, strlen(d2 + 1), &sl);
-	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk), 1);
-	assert_int_equal(EVP_DigestVerify(md, sig, sl, (const unsigned char *)tok,
-					  (size_t)(d2 - tok)), 1);
+	pk = jt_pkey_from_jwk(jwk);
+	assert_int_equal(jt_rs256_verify(pk, tok), 1);
 	claims = b64_json(d1 + 1, (size_t)(d2 - d1 - 1));
-	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(pk);
-	free(sig);
 	json_decref(hdr);
 	st_http_free(&disc);
 	st_http_free(&keys);
