@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/codec.h"
 #include "common/json.h"
 #include "common/str.h"
 #include "common/timeutil.h"
@@ -133,9 +135,10 @@ static gcp_ctx *client(fx *f, int max_attempts)
  * turned on through the client under test instead, which retries. */
 static int enable_with_client(fx *f)
 {
-	const char *ids[] = { "compute.googleapis.com", "cloudkms.googleapis.com", "iam.googleapis.com" };
+	const char *ids[] = { "compute.googleapis.com", "cloudkms.googleapis.com", "iam.googleapis.com",
+			      "storage.googleapis.com" };
 	result r = {0}, w = {0};
-	gcp_rq_send(f->ctx, gcp_su_batch_enable(&f->ep, PROJECT, ids, 3), NULL, on_done, &r, NULL);
+	gcp_rq_send(f->ctx, gcp_su_batch_enable(&f->ep, PROJECT, ids, 4), NULL, on_done, &r, NULL);
 	gcp_loop_run_until(f->ctx, &r.done, 60000);
 	if (!r.ok) {
 		fprintf(stderr, "batchEnable: %s\n", r.err.message);
@@ -186,6 +189,19 @@ static int setup(void **state)
 static int setup_faults(void **state)
 {
 	static const char *const extra[] = { "--faults", "503:0.3,429:0.1", "--seed", "7", NULL };
+	return start(state, extra);
+}
+
+static int setup_upload_faults(void **state)
+{
+	static const char *const extra[] = { "--faults", "503:0.3,reset:0.05", "--seed", "11", "--verbose", NULL };
+	return start(state, extra);
+}
+
+/* No GPU anywhere: a Flex-start VM's request stays queued and its operation RUNNING. */
+static int setup_no_gpus(void **state)
+{
+	static const char *const extra[] = { "--gpus-per-zone", "0", NULL };
 	return start(state, extra);
 }
 
@@ -624,6 +640,126 @@ static void test_401_refresh_on_real_sandbox(void **state)
 	free(stdir);
 }
 
+/* A multi-chunk file under injected 503s and connection resets: the upload resumes
+ * from what the session holds, and the stored object is byte-for-byte the file (its
+ * crc32c and md5 as the server computed them) in exactly one generation. */
+static void test_resumable_upload_under_faults(void **state)
+{
+	fx *f = *state;
+	size_t len = 2621440 + 12345; /* ten full chunks and a short one */
+	unsigned char *data = st_xmalloc(len);
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (unsigned char)x;
+	}
+	char *path = st_xasprintf("%s/train.bin", f->keydir);
+	char err[300];
+	assert_int_equal(st_atomic_write(path, data, len, 0600, err, sizeof err), 0);
+	char crc[9];
+	st_crc32c_b64(st_crc32c(0, data, len), crc);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL), 1);
+	char *md5 = st_base64_encode(md, mdlen);
+
+	result r;
+	gcp_bucket_spec bs = { .name = "sealtrain-it-faults", .location = "US-CENTRAL1", .versioning = true };
+	send_ok(f, gcp_gcs_bucket_insert(&f->ep, PROJECT, &bs), &r);
+	res_free(&r);
+	gcp_upload_spec s = { .bucket = "sealtrain-it-faults", .object = "data/train.bin", .path = path,
+			      .ctype = "application/octet-stream", .mode = "resumable", .chunk_size = 256 * 1024 };
+	result u = {0};
+	assert_int_equal(gcp_gcs_upload(f->ctx, &f->ep, &s, NULL, on_done, &u, NULL), 0);
+	assert_int_equal(gcp_loop_run_until(f->ctx, &u.done, 300000), 0);
+	if (!u.ok)
+		fail_msg("upload under faults: %s", u.err.message);
+	res_free(&u);
+
+	send_ok(f, gcp_gcs_object_get(&f->ep, "sealtrain-it-faults", "data/train.bin"), &r);
+	assert_string_equal(stj_str(r.json, "crc32c"), crc);
+	assert_string_equal(stj_str(r.json, "md5Hash"), md5);
+	assert_string_equal(stj_str(r.json, "size"), "2633785");
+	res_free(&r);
+	result all = {0};
+	gcp_page_all(f->ctx, gcp_gcs_objects_list(&f->ep, "sealtrain-it-faults", "data/", true, NULL), 0, NULL,
+		     on_done, &all, NULL);
+	wait_for(f, &all);
+	assert_true(all.ok);
+	assert_int_equal(json_array_size(json_object_get(all.json, "items")), 1);
+	res_free(&all);
+	/* Faults hit the chunks, and the session was asked what it held: eleven chunks
+	 * alone would draw ten 308 answers, every status query one more. */
+	char *cmd = st_xasprintf("grep -c 'PUT /upload/storage/v1/b/sealtrain-it-faults/o -> 308' %s", f->sb.log);
+	FILE *p = popen(cmd, "r");
+	int n308 = 0;
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n308), 1);
+	pclose(p);
+	free(cmd);
+	printf("# resumable upload under faults: %d answers 308 for 11 chunks\n", n308);
+	assert_true(n308 > 10);
+	cmd = st_xasprintf("test $(grep -c 'fault injected' %s) -gt 5", f->sb.log);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(md5);
+	free(path);
+	free(data);
+}
+
+/* A Flex-start VM with no GPU to be had: the insert's operation stays RUNNING. The
+ * library's wait ends at its deadline with the operation handed back, and so does
+ * `sealtrain api --wait --timeout`, which prints how to take the wait up again. */
+static void test_lro_deadline_flex_start(void **state)
+{
+	fx *f = *state;
+	result r;
+	gcp_template_spec ts = { .name = "flex-1", .machine_type = "a3-highgpu-1g", .accel_type = "nvidia-h100-80gb",
+				 .accel_count = 1, .provisioning = "FLEX_START", .max_run_duration_s = 3600,
+				 .termination_action = "DELETE",
+				 .image = "projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64",
+				 .disk_gb = 200 };
+	send_ok(f, gcp_ce_template_insert(&f->ep, PROJECT, &ts), &r);
+	wait_compute(f, &r);
+	res_free(&r);
+	send_ok(f, gcp_ce_instance_insert(&f->ep, PROJECT, ZONE, "flex-vm", "flex-1"), &r);
+	char *opname = st_xstrdup(stj_str(r.json, "name"));
+	result w = {0};
+	int64_t t0 = st_mono_ms();
+	assert_int_equal(gcp_lro_compute_for(f->ctx, &f->ep, PROJECT, r.json, 2000, NULL, NULL, on_done, &w, NULL), 0);
+	wait_for(f, &w);
+	int64_t took = st_mono_ms() - t0;
+	assert_false(w.ok);
+	assert_int_equal(w.err.code, 4);
+	char *want = st_xasprintf("operation %s still RUNNING after 2 s", opname);
+	assert_string_equal(w.err.message, want);
+	free(want);
+	assert_string_equal(stj_str(w.json, "name"), opname);
+	assert_true(took >= 2000 && took < 6000);
+	res_free(&w);
+	res_free(&r);
+
+	char *out, *args = st_xasprintf("--wait --timeout 2 compute/v1/projects/%s/zones/%s/operations/%s", PROJECT,
+					ZONE, opname);
+	assert_int_equal(run_cli(f, args, &out), 1);
+	want = st_xasprintf("sealtrain api: operation %s still RUNNING after 2 s\n", opname);
+	assert_non_null(strstr(out, want));
+	free(want);
+	assert_non_null(strstr(out, "sealtrain api: to wait again: sealtrain api --wait http"));
+	assert_non_null(strstr(out, "\"status\": \"RUNNING\""));
+	free(out);
+	free(args);
+	assert_int_equal(run_cli(f, "--timeout 2 v1/projects/" PROJECT "/services", &out), 2);
+	assert_non_null(strstr(out, "--timeout only applies with --wait"));
+	free(out);
+	assert_int_equal(run_cli(f, "--wait --timeout 0s v1/projects/" PROJECT "/services", &out), 2);
+	assert_non_null(strstr(out, "--timeout 0s: expected whole seconds"));
+	free(out);
+	free(opname);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +771,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retries_under_faults, setup_faults, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_401_refresh_on_real_sandbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resumable_upload_under_faults, setup_upload_faults, teardown),
+		cmocka_unit_test_setup_teardown(test_lro_deadline_flex_start, setup_no_gpus, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
