@@ -15,19 +15,7 @@ static const char *const mf[] = {"Metadata-Flavor: Google", NULL};
 
 static int setup(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, fast);
-	*state = sb;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	st_sandbox *sb = *state;
-
-	st_sandbox_stop(sb, SIGTERM, false);
-	free(sb);
+	*state = sbt_new(fast);
 	return 0;
 }
 
@@ -41,7 +29,7 @@ static char *make_vm(st_sandbox *sb, const char *name, const char *props)
 	st_http_resp r;
 
 	assert_null(stj_get(op, "error"));
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	id = st_xstrdup(ct_str(&r, "id"));
 	st_http_free(&r);
 	json_decref(op);
@@ -70,7 +58,7 @@ static char *new_challenge(st_sandbox *sb)
 	st_http_resp r;
 	char *name;
 
-	ct_call(sb, "POST", "/v1/projects/p1/locations/us-central1/challenges", "{}", 200, &r);
+	sbt_call(sb, "POST", "/v1/projects/p1/locations/us-central1/challenges", "{}", 200, &r);
 	assert_false(stj_bool(r.json, "used", true));
 	assert_non_null(ct_str(&r, "expireTime"));
 	assert_non_null(ct_str(&r, "tpmNonce"));
@@ -85,7 +73,7 @@ static void verify(st_sandbox *sb, const char *challenge, const char *body, long
 {
 	char *p = st_xasprintf("/v1/%s:verifyAttestation", challenge);
 
-	ct_call(sb, "POST", p, body, want, r);
+	sbt_call(sb, "POST", p, body, want, r);
 	free(p);
 }
 
@@ -243,7 +231,7 @@ static void t_integrity_log(void **state)
 	json_object_set_new(q, "filter", json_sprintf("logName=\"projects/p1/logs/compute."
 		"googleapis.com%%2Fshielded_vm_integrity\""));
 	body = stj_dump(q);
-	ct_call(sb, "POST", "/v2/entries:list", body, 200, &r);
+	sbt_call(sb, "POST", "/v2/entries:list", body, 200, &r);
 	assert_non_null(strstr(r.body, "earlyBootReportEvent"));
 	assert_non_null(strstr(r.body, "lateBootReportEvent"));
 	assert_non_null(strstr(r.body, "\"policyEvaluationPassed\":true"));
@@ -291,7 +279,7 @@ static void t_attest_from_guest(void **state)
 	int i;
 
 	assert_null(stj_get(op, "error"));
-	ct_call(sb, "GET", CZ "/instances/agent", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/instances/agent", NULL, 200, &r);
 	path = st_xasprintf("%s/compute/%s/guest/att.json", sb->state, ct_str(&r, "id"));
 	for (i = 0; i < 100; i++) {
 		free(serial);
@@ -325,10 +313,10 @@ static void t_attest_from_guest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(t_tdx_token_verifies, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_snp_and_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_integrity_log, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_attest_from_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_tdx_token_verifies, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_snp_and_refusals, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_integrity_log, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_attest_from_guest, setup, sbt_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

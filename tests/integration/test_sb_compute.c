@@ -19,28 +19,13 @@ static const char *const one_gpu[] = {"--time-scale", "20", "--gpus-per-zone", "
 
 static int setup(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, fast);
-	*state = sb;
+	*state = sbt_new(fast);
 	return 0;
 }
 
 static int setup_one_gpu(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, one_gpu);
-	*state = sb;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	st_sandbox *sb = *state;
-
-	st_sandbox_stop(sb, 15, false);
-	free(sb);
+	*state = sbt_new(one_gpu);
 	return 0;
 }
 
@@ -74,7 +59,7 @@ static void t_reservations(void **state)
 	no_error(op);
 	assert_string_equal(stj_str(op, "operationType"), "insert");
 	json_decref(op);
-	ct_call(sb, "GET", CZ "/reservations/res-a", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/reservations/res-a", NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "kind"), "compute#reservation");
 	assert_string_equal(ct_str(&r, "specificReservation.count"), "1");
 	assert_string_equal(ct_str(&r, "specificReservation.inUseCount"), "0");
@@ -83,12 +68,12 @@ static void t_reservations(void **state)
 	assert_null(stj_get(r.json, "_sb"));
 	st_http_free(&r);
 	/* Same name again: 409 in the compute envelope (errors[] too). */
-	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"res-a\",\"specificReservation\":"
-		"{\"count\":\"1\",\"instanceProperties\":{\"machineType\":\"a3-highgpu-1g\"}}}", 409, &r);
+	sbt_call(sb, "POST", CZ "/reservations", "{\"name\":\"res-a\",\"specificReservation\":"
+		 "{\"count\":\"1\",\"instanceProperties\":{\"machineType\":\"a3-highgpu-1g\"}}}", 409, &r);
 	ct_error(&r, 409, "ALREADY_EXISTS", "res-a");
 	assert_string_equal(ct_str(&r, "error.errors.0.reason"), "alreadyExists");
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/reservations", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/reservations", NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "kind"), "compute#reservationList");
 	assert_int_equal(json_array_size(stj_get(r.json, "items")), 1);
 	st_http_free(&r);
@@ -99,26 +84,26 @@ static void t_reservations(void **state)
 	op = ct_op(sb, "POST", CZ "/reservations/res-a/resize", "{\"specificSkuCount\":\"3\"}");
 	op_error(op, "ZONE_RESOURCE_POOL_EXHAUSTED", "does not have enough resources");
 	json_decref(op);
-	ct_call(sb, "POST", CZ "/reservations/res-a/resize", "{\"specificSkuCount\":\"0\"}", 400, &r);
+	sbt_call(sb, "POST", CZ "/reservations/res-a/resize", "{\"specificSkuCount\":\"0\"}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "specificSkuCount");
 	st_http_free(&r);
 	ct_until(sb, CZ "/reservations/res-a", "specificReservation.count", "2", 0);
 	op = ct_op(sb, "DELETE", CZ "/reservations/res-a", NULL);
 	no_error(op);
 	json_decref(op);
-	ct_call(sb, "GET", CZ "/reservations/res-a", NULL, 404, &r);
+	sbt_call(sb, "GET", CZ "/reservations/res-a", NULL, 404, &r);
 	ct_error(&r, 404, "NOT_FOUND", "res-a");
 	st_http_free(&r);
-	ct_call(sb, "DELETE", CZ "/reservations/res-a", NULL, 404, &r);
+	sbt_call(sb, "DELETE", CZ "/reservations/res-a", NULL, 404, &r);
 	st_http_free(&r);
 	/* Bad bodies. */
-	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"Bad_Name\"}", 400, &r);
+	sbt_call(sb, "POST", CZ "/reservations", "{\"name\":\"Bad_Name\"}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "resource.name");
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"r1\",\"specificReservation\":{}}", 400, &r);
+	sbt_call(sb, "POST", CZ "/reservations", "{\"name\":\"r1\",\"specificReservation\":{}}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "count");
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/reservations", "{not json", 400, &r);
+	sbt_call(sb, "POST", CZ "/reservations", "{not json", 400, &r);
 	st_http_free(&r);
 }
 
@@ -129,36 +114,36 @@ static void t_request_id_replay(void **state)
 	const char *body = "{\"name\":\"res-rid\",\"specificReservation\":{\"count\":\"1\","
 			   "\"instanceProperties\":{\"machineType\":\"e2-small\"}}}";
 
-	ct_call(sb, "POST", CZ "/reservations?requestId=6f1c8a8e-2f6b-4d3e-9a55-0d6a1f2b3c4d", body,
-		200, &r1);
-	ct_call(sb, "POST", CZ "/reservations?requestId=6f1c8a8e-2f6b-4d3e-9a55-0d6a1f2b3c4d", body,
-		200, &r2);
+	sbt_call(sb, "POST", CZ "/reservations?requestId=6f1c8a8e-2f6b-4d3e-9a55-0d6a1f2b3c4d", body,
+		 200, &r1);
+	sbt_call(sb, "POST", CZ "/reservations?requestId=6f1c8a8e-2f6b-4d3e-9a55-0d6a1f2b3c4d", body,
+		 200, &r2);
 	/* Same operation back, no 409: the retry was recognised. */
 	assert_string_equal(ct_str(&r1, "name"), ct_str(&r2, "name"));
 	assert_null(stj_get(r2.json, "error"));
 	st_http_free(&r1);
 	st_http_free(&r2);
-	ct_call(sb, "GET", CZ "/reservations", NULL, 200, &r1);
+	sbt_call(sb, "GET", CZ "/reservations", NULL, 200, &r1);
 	assert_int_equal(json_array_size(stj_get(r1.json, "items")), 1);
 	st_http_free(&r1);
 	/* Without the id, the duplicate is refused. */
-	ct_call(sb, "POST", CZ "/reservations", body, 409, &r1);
+	sbt_call(sb, "POST", CZ "/reservations", body, 409, &r1);
 	st_http_free(&r1);
-	ct_call(sb, "POST", CZ "/reservations?requestId=00000000-0000-0000-0000-000000000000", body,
-		400, &r1);
+	sbt_call(sb, "POST", CZ "/reservations?requestId=00000000-0000-0000-0000-000000000000", body,
+		 400, &r1);
 	ct_error(&r1, 400, "INVALID_ARGUMENT", "requestId");
 	st_http_free(&r1);
-	ct_call(sb, "POST", CZ "/reservations?requestId=nope", body, 400, &r1);
+	sbt_call(sb, "POST", CZ "/reservations?requestId=nope", body, 400, &r1);
 	st_http_free(&r1);
 	/* Instance insert with a repeated requestId makes one instance. */
-	ct_call(sb, "POST", CZ "/instances?requestId=0b7e3a5c-1d2e-4f60-8a9b-c0d1e2f3a4b5",
-		"{\"name\":\"vm-rid\",\"machineType\":\"e2-small\"}", 200, &r1);
-	ct_call(sb, "POST", CZ "/instances?requestId=0b7e3a5c-1d2e-4f60-8a9b-c0d1e2f3a4b5",
-		"{\"name\":\"vm-rid\",\"machineType\":\"e2-small\"}", 200, &r2);
+	sbt_call(sb, "POST", CZ "/instances?requestId=0b7e3a5c-1d2e-4f60-8a9b-c0d1e2f3a4b5",
+		 "{\"name\":\"vm-rid\",\"machineType\":\"e2-small\"}", 200, &r1);
+	sbt_call(sb, "POST", CZ "/instances?requestId=0b7e3a5c-1d2e-4f60-8a9b-c0d1e2f3a4b5",
+		 "{\"name\":\"vm-rid\",\"machineType\":\"e2-small\"}", 200, &r2);
 	assert_string_equal(ct_str(&r1, "name"), ct_str(&r2, "name"));
 	st_http_free(&r1);
 	st_http_free(&r2);
-	ct_call(sb, "GET", CZ "/instances", NULL, 200, &r1);
+	sbt_call(sb, "GET", CZ "/instances", NULL, 200, &r1);
 	assert_int_equal(json_array_size(stj_get(r1.json, "items")), 1);
 	st_http_free(&r1);
 	json_decref(ct_op(sb, "DELETE", CZ "/instances/vm-rid", NULL));
@@ -172,17 +157,17 @@ static void t_templates_and_validation(void **state)
 	json_t *op;
 
 	/* The recipe's shape is refused with the reason. */
-	ct_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"recipe\",\"properties\":{"
-		"\"machineType\":\"a2-highgpu-1g\",\"guestAccelerators\":[{\"acceleratorType\":"
-		"\"nvidia-tesla-a100\",\"acceleratorCount\":1}],\"confidentialInstanceConfig\":"
-		"{\"confidentialInstanceType\":\"SEV_SNP\"},\"scheduling\":{\"onHostMaintenance\":"
-		"\"TERMINATE\"}}}", 400, &r);
+	sbt_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"recipe\",\"properties\":{"
+		 "\"machineType\":\"a2-highgpu-1g\",\"guestAccelerators\":[{\"acceleratorType\":"
+		 "\"nvidia-tesla-a100\",\"acceleratorCount\":1}],\"confidentialInstanceConfig\":"
+		 "{\"confidentialInstanceType\":\"SEV_SNP\"},\"scheduling\":{\"onHostMaintenance\":"
+		 "\"TERMINATE\"}}}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "a3-highgpu-1g");
 	assert_non_null(strstr(ct_str(&r, "error.message"), "SEV_SNP"));
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"snp\",\"machineType\":\"c3-standard-4\","
-		"\"confidentialInstanceConfig\":{\"confidentialInstanceType\":\"SEV_SNP\"},"
-		"\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}", 400, &r);
+	sbt_call(sb, "POST", CZ "/instances", "{\"name\":\"snp\",\"machineType\":\"c3-standard-4\","
+		 "\"confidentialInstanceConfig\":{\"confidentialInstanceType\":\"SEV_SNP\"},"
+		 "\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "c3-standard-4");
 	st_http_free(&r);
 	op = ct_op(sb, "POST", CG "/instanceTemplates", "{\"name\":\"tmpl-tdx\",\"properties\":{"
@@ -190,24 +175,24 @@ static void t_templates_and_validation(void **state)
 	no_error(op);
 	assert_non_null(strstr(stj_str(op, "selfLink"), "/global/operations/"));
 	json_decref(op);
-	ct_call(sb, "GET", CG "/instanceTemplates/tmpl-tdx", NULL, 200, &r);
+	sbt_call(sb, "GET", CG "/instanceTemplates/tmpl-tdx", NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "kind"), "compute#instanceTemplate");
 	assert_string_equal(ct_str(&r, "properties.confidentialInstanceConfig.confidentialInstanceType"),
 			    "TDX");
 	st_http_free(&r);
-	ct_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"tmpl-tdx\",\"properties\":{"
-		"\"machineType\":\"e2-small\"}}", 409, &r);
+	sbt_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"tmpl-tdx\",\"properties\":{"
+		 "\"machineType\":\"e2-small\"}}", 409, &r);
 	st_http_free(&r);
 	/* Instance from the missing template. */
-	ct_call(sb, "POST", CZ "/instances?sourceInstanceTemplate=global/instanceTemplates/nope",
-		"{\"name\":\"x\"}", 404, &r);
+	sbt_call(sb, "POST", CZ "/instances?sourceInstanceTemplate=global/instanceTemplates/nope",
+		 "{\"name\":\"x\"}", 404, &r);
 	st_http_free(&r);
 	op = ct_op(sb, "DELETE", CG "/instanceTemplates/tmpl-tdx", NULL);
 	no_error(op);
 	json_decref(op);
-	ct_call(sb, "GET", CG "/instanceTemplates/tmpl-tdx", NULL, 404, &r);
+	sbt_call(sb, "GET", CG "/instanceTemplates/tmpl-tdx", NULL, 404, &r);
 	st_http_free(&r);
-	ct_call(sb, "GET", CG "/operations/operation-nope", NULL, 404, &r);
+	sbt_call(sb, "GET", CG "/operations/operation-nope", NULL, 404, &r);
 	st_http_free(&r);
 }
 
@@ -230,7 +215,7 @@ static void t_instance_lifecycle(void **state)
 		   "{\"name\":\"vm1\"}");
 	no_error(op);
 	json_decref(op);
-	ct_call(sb, "GET", CZ "/instances/vm1", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/instances/vm1", NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "status"), "RUNNING");
 	assert_string_equal(ct_str(&r, "confidentialInstanceConfig.confidentialInstanceType"), "TDX");
 	assert_non_null(strstr(ct_str(&r, "machineType"), "/zones/us-central1-a/machineTypes/a3-highgpu-1g"));
@@ -239,12 +224,12 @@ static void t_instance_lifecycle(void **state)
 	assert_null(stj_get(r.json, "_sb"));
 	/* A stale fingerprint is refused with 412; the current one works. */
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/instances/vm1/setMetadata",
-		"{\"fingerprint\":\"c3RhbGU=\",\"items\":[{\"key\":\"a\",\"value\":\"b\"}]}", 412, &r);
+	sbt_call(sb, "POST", CZ "/instances/vm1/setMetadata",
+		 "{\"fingerprint\":\"c3RhbGU=\",\"items\":[{\"key\":\"a\",\"value\":\"b\"}]}", 412, &r);
 	ct_error(&r, 412, "FAILED_PRECONDITION", "fingerprint");
 	assert_string_equal(ct_str(&r, "error.errors.0.reason"), "conditionNotMet");
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/instances/vm1", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/instances/vm1", NULL, 200, &r);
 	body = st_xasprintf("{\"fingerprint\":\"%s\",\"items\":[{\"key\":\"a\",\"value\":\"b\"}]}",
 			    ct_str(&r, "metadata.fingerprint"));
 	st_http_free(&r);
@@ -252,10 +237,10 @@ static void t_instance_lifecycle(void **state)
 	no_error(op);
 	json_decref(op);
 	/* The same (now stale) fingerprint a second time. */
-	ct_call(sb, "POST", CZ "/instances/vm1/setMetadata", body, 412, &r);
+	sbt_call(sb, "POST", CZ "/instances/vm1/setMetadata", body, 412, &r);
 	st_http_free(&r);
 	free(body);
-	ct_call(sb, "POST", CZ "/instances/vm1/setMetadata", "{\"items\":[]}", 412, &r);
+	sbt_call(sb, "POST", CZ "/instances/vm1/setMetadata", "{\"items\":[]}", 412, &r);
 	st_http_free(&r);
 	ct_until(sb, CZ "/instances/vm1", "metadata.items.0.value", "b", 0);
 	ct_until(sb, CZ "/reservations/res-vm", "specificReservation.inUseCount", "1", 0);
@@ -263,12 +248,12 @@ static void t_instance_lifecycle(void **state)
 	assert_non_null(strstr(serial, "Memory Encryption Features active: Intel TDX"));
 	assert_non_null(strstr(serial, "NVIDIA H100 80GB HBM3"));
 	free(serial);
-	ct_call(sb, "GET", CZ "/instances/vm1/serialPort?port=9", NULL, 400, &r);
+	sbt_call(sb, "GET", CZ "/instances/vm1/serialPort?port=9", NULL, 400, &r);
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/instances/vm1/serialPort?start=100000000", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/instances/vm1/serialPort?start=100000000", NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "contents"), "");
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/instances/vm1/getShieldedInstanceIdentity", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/instances/vm1/getShieldedInstanceIdentity", NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "kind"), "compute#shieldedInstanceIdentity");
 	assert_non_null(strstr(ct_str(&r, "signingKey.ekPub"), "BEGIN PUBLIC KEY"));
 	st_http_free(&r);
@@ -278,7 +263,7 @@ static void t_instance_lifecycle(void **state)
 	json_decref(op);
 	ct_until(sb, CZ "/instances/vm1", "status", "TERMINATED", 0);
 	ct_until(sb, CZ "/reservations/res-vm", "specificReservation.inUseCount", "0", 0);
-	ct_call(sb, "POST", CZ "/instances/vm1/reset", NULL, 400, &r);
+	sbt_call(sb, "POST", CZ "/instances/vm1/reset", NULL, 400, &r);
 	st_http_free(&r);
 	op = ct_op(sb, "POST", CZ "/instances/vm1/start", NULL);
 	no_error(op);
@@ -295,13 +280,13 @@ static void t_instance_lifecycle(void **state)
 	op = ct_op(sb, "DELETE", CZ "/instances/vm1", NULL);
 	no_error(op);
 	json_decref(op);
-	ct_call(sb, "GET", CZ "/instances/vm1", NULL, 404, &r);
+	sbt_call(sb, "GET", CZ "/instances/vm1", NULL, 404, &r);
 	st_http_free(&r);
 	json_decref(ct_op(sb, "DELETE", CZ "/reservations/res-vm", NULL));
 	json_decref(ct_op(sb, "DELETE", CG "/instanceTemplates/tmpl-vm", NULL));
-	ct_call(sb, "GET", CZ "/instances/nope/serialPort", NULL, 404, &r);
+	sbt_call(sb, "GET", CZ "/instances/nope/serialPort", NULL, 404, &r);
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/instances/nope/stop", NULL, 404, &r);
+	sbt_call(sb, "POST", CZ "/instances/nope/stop", NULL, 404, &r);
 	st_http_free(&r);
 }
 
@@ -370,13 +355,13 @@ static void t_capacity_and_flex_start(void **state)
 		   "\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}");
 	op_error(op, "ZONE_RESOURCE_POOL_EXHAUSTED", "does not have enough resources");
 	json_decref(op);
-	ct_call(sb, "GET", CZ "/instances/od-2", NULL, 404, &r);
+	sbt_call(sb, "GET", CZ "/instances/od-2", NULL, 404, &r);
 	st_http_free(&r);
 	/* A Flex-start request queues: its insert operation stays RUNNING and says so. */
-	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"flex-1\"," TDX_PROPS ","
-		"\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":\"FLEX_START\","
-		"\"maxRunDuration\":{\"seconds\":\"600\"},\"instanceTerminationAction\":\"DELETE\"}}",
-		200, &r);
+	sbt_call(sb, "POST", CZ "/instances", "{\"name\":\"flex-1\"," TDX_PROPS ","
+		 "\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":\"FLEX_START\","
+		 "\"maxRunDuration\":{\"seconds\":\"600\"},\"instanceTerminationAction\":\"DELETE\"}}",
+		 200, &r);
 	assert_string_equal(ct_str(&r, "status"), "RUNNING");
 	assert_non_null(strstr(ct_str(&r, "statusMessage"), "Queued"));
 	{
@@ -389,7 +374,7 @@ static void t_capacity_and_flex_start(void **state)
 
 		st_http_free(&r);
 		ct_sleep_ms(1500); /* 30 sandbox seconds: still no capacity */
-		ct_call(sb, "GET", url, NULL, 200, &w);
+		sbt_call(sb, "GET", url, NULL, 200, &w);
 		assert_string_equal(ct_str(&w, "status"), "RUNNING");
 		st_http_free(&w);
 		ct_until(sb, CZ "/instances/flex-1", "status", "PROVISIONING", 0);
@@ -462,12 +447,12 @@ static void t_wait_returns_by_deadline(void **state)
 
 	/* Waiting on a queued operation returns (not DONE) rather than hanging forever:
 	 * checked indirectly above; here the unknown-operation path. */
-	ct_call(sb, "POST", CZ "/operations/operation-missing/wait", NULL, 404, &r);
+	sbt_call(sb, "POST", CZ "/operations/operation-missing/wait", NULL, 404, &r);
 	ct_error(&r, 404, "NOT_FOUND", "operation-missing");
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/instances?maxResults=9999", NULL, 400, &r);
+	sbt_call(sb, "GET", CZ "/instances?maxResults=9999", NULL, 400, &r);
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/instances?pageToken=%25%25", NULL, 400, &r);
+	sbt_call(sb, "GET", CZ "/instances?pageToken=%25%25", NULL, 400, &r);
 	st_http_free(&r);
 }
 
@@ -477,19 +462,13 @@ static const char *const tenants[] = {"--time-scale", "20", "--seed", "7", "--te
 
 static int setup_preempt(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, preempting);
-	*state = sb;
+	*state = sbt_new(preempting);
 	return 0;
 }
 
 static int setup_tenants(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, tenants);
-	*state = sb;
+	*state = sbt_new(tenants);
 	return 0;
 }
 
@@ -509,8 +488,8 @@ static void t_spot_preemption(void **state)
 	serial = ct_serial(sb, "spot-1");
 	assert_non_null(strstr(serial, "Instance was preempted."));
 	free(serial);
-	ct_call(sb, "POST", "/v2/entries:list", "{\"resourceNames\":[\"projects/p1\"],\"filter\":"
-		"\"protoPayload.methodName=\\\"compute.instances.preempted\\\"\"}", 200, &r);
+	sbt_call(sb, "POST", "/v2/entries:list", "{\"resourceNames\":[\"projects/p1\"],\"filter\":"
+		 "\"protoPayload.methodName=\\\"compute.instances.preempted\\\"\"}", 200, &r);
 	assert_non_null(strstr(r.body, "spot-1"));
 	st_http_free(&r);
 	/* STANDARD VMs are never preempted. */
@@ -537,7 +516,7 @@ static void t_tenants_move_the_queue(void **state)
 				    "\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":"
 				    "\"FLEX_START\",\"maxRunDuration\":{\"seconds\":\"86400\"}}}",
 				    names[i]);
-		ct_call(sb, "POST", CZ "/instances", body, 200, &r);
+		sbt_call(sb, "POST", CZ "/instances", body, 200, &r);
 		st_http_free(&r);
 		free(body);
 	}
@@ -573,19 +552,19 @@ static void t_hostile_bodies(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		ct_call(sb, "POST", CZ "/instances", bodies[i], 400, &r);
+		sbt_call(sb, "POST", CZ "/instances", bodies[i], 400, &r);
 		assert_non_null(ct_str(&r, "error.message"));
 		st_http_free(&r);
 	}
-	ct_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"t\",\"properties\":5}", 400, &r);
+	sbt_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"t\",\"properties\":5}", 400, &r);
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"r\",\"specificReservation\":{\"count\":"
-		"\"1\",\"instanceProperties\":{\"machineType\":\"e2-small\"},"
-		"\"sourceInstanceTemplate\":\"x\"}}", 400, &r);
+	sbt_call(sb, "POST", CZ "/reservations", "{\"name\":\"r\",\"specificReservation\":{\"count\":"
+		 "\"1\",\"instanceProperties\":{\"machineType\":\"e2-small\"},"
+		 "\"sourceInstanceTemplate\":\"x\"}}", 400, &r);
 	st_http_free(&r);
-	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"ok\",\"machineType\":\"e2-small\"}", 200, &r);
+	sbt_call(sb, "POST", CZ "/instances", "{\"name\":\"ok\",\"machineType\":\"e2-small\"}", 200, &r);
 	st_http_free(&r);
-	ct_call(sb, "GET", CZ "/instances", NULL, 200, &r);
+	sbt_call(sb, "GET", CZ "/instances", NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "items")), 1);
 	st_http_free(&r);
 }
@@ -602,9 +581,9 @@ static void t_queue_survives_restart(void **state)
 		   "\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}");
 	no_error(op);
 	json_decref(op);
-	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"flex-r\"," TDX_PROPS ",\"scheduling\":"
-		"{\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":\"FLEX_START\","
-		"\"maxRunDuration\":{\"seconds\":\"3600\"}}}", 200, &r);
+	sbt_call(sb, "POST", CZ "/instances", "{\"name\":\"flex-r\"," TDX_PROPS ",\"scheduling\":"
+		 "{\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":\"FLEX_START\","
+		 "\"maxRunDuration\":{\"seconds\":\"3600\"}}}", 200, &r);
 	st_http_free(&r);
 	st_sandbox_stop(sb, 15, true);
 	free(sb->state);
@@ -627,8 +606,8 @@ static void t_stop_while_provisioning(void **state)
 	st_http_resp r;
 	json_t *ins, *op;
 
-	ct_call(sb, "POST", CZ "/instances", "{\"name\":\"early\",\"machineType\":\"e2-small\"}",
-		200, &r);
+	sbt_call(sb, "POST", CZ "/instances", "{\"name\":\"early\",\"machineType\":\"e2-small\"}",
+		 200, &r);
 	ins = json_incref(r.json);
 	st_http_free(&r);
 	op = ct_op(sb, "POST", CZ "/instances/early/stop", NULL);
@@ -649,9 +628,9 @@ static void t_template_reservation_and_any(void **state)
 
 	json_decref(ct_op(sb, "POST", CG "/instanceTemplates", "{\"name\":\"shape\",\"properties\":{"
 			  TDX_PROPS ",\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\"}}}"));
-	ct_call(sb, "POST", CZ "/reservations", "{\"name\":\"r-t\",\"specificReservation\":{"
-		"\"count\":\"1\",\"sourceInstanceTemplate\":\"global/instanceTemplates/nope\"}}",
-		400, &r);
+	sbt_call(sb, "POST", CZ "/reservations", "{\"name\":\"r-t\",\"specificReservation\":{"
+		 "\"count\":\"1\",\"sourceInstanceTemplate\":\"global/instanceTemplates/nope\"}}",
+		 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "sourceInstanceTemplate");
 	st_http_free(&r);
 	op = ct_op(sb, "POST", CZ "/reservations", "{\"name\":\"r-t\",\"specificReservation\":{"
@@ -679,20 +658,20 @@ static void t_template_reservation_and_any(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(t_reservations, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_request_id_replay, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_templates_and_validation, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_instance_lifecycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_reservation_affinity_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_capacity_and_flex_start, setup_one_gpu, teardown),
-		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_hostile_bodies, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_template_reservation_and_any, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_stop_while_provisioning, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_queue_survives_restart, setup_one_gpu, teardown),
-		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, teardown),
-		cmocka_unit_test_setup_teardown(t_tenants_move_the_queue, setup_tenants, teardown),
+		cmocka_unit_test_setup_teardown(t_reservations, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_request_id_replay, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_templates_and_validation, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_instance_lifecycle, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_reservation_affinity_errors, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_capacity_and_flex_start, setup_one_gpu, sbt_free),
+		cmocka_unit_test_setup_teardown(t_flex_max_run_duration, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_wait_returns_by_deadline, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_hostile_bodies, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_template_reservation_and_any, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_stop_while_provisioning, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_queue_survives_restart, setup_one_gpu, sbt_free),
+		cmocka_unit_test_setup_teardown(t_spot_preemption, setup_preempt, sbt_free),
+		cmocka_unit_test_setup_teardown(t_tenants_move_the_queue, setup_tenants, sbt_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,23 +16,10 @@
 
 #include "common/json.h"
 #include "common/str.h"
-#include "tests/support/stenable.h"
-#include "tests/support/sthttp.h"
-#include "tests/support/sttest.h"
+#include "tests/integration/test_sb_util.h"
 
 #define CZ "/compute/v1/projects/p1/zones/us-central1-a"
 #define CG "/compute/v1/projects/p1/global"
-
-/* One request; asserts the transport worked and the status is as expected. */
-static inline void ct_call(const st_sandbox *sb, const char *method, const char *path,
-			   const char *body, long want, st_http_resp *r)
-{
-	assert_int_equal(st_http_json(sb, method, path, body, r), 0);
-	if (r->status != want)
-		fprintf(stderr, "%s %s: got %ld, want %ld: %s\n", method, path, r->status, want,
-			r->body ? r->body : "");
-	assert_int_equal(r->status, want);
-}
 
 static inline const char *ct_str(const st_http_resp *r, const char *path)
 {
@@ -73,7 +60,7 @@ static inline json_t *ct_wait_op(const st_sandbox *sb, const json_t *op)
 
 	assert_non_null(self);
 	for (i = 0; i < 60; i++) {
-		ct_call(sb, "POST", url, NULL, 200, &r);
+		sbt_call(sb, "POST", url, NULL, 200, &r);
 		if (strcmp(ct_str(&r, "status"), "DONE") == 0) {
 			out = json_incref(r.json);
 			st_http_free(&r);
@@ -93,7 +80,7 @@ static inline json_t *ct_op(const st_sandbox *sb, const char *method, const char
 	st_http_resp r;
 	json_t *done;
 
-	ct_call(sb, method, path, body, 200, &r);
+	sbt_call(sb, method, path, body, 200, &r);
 	assert_string_equal(ct_str(&r, "kind"), "compute#operation");
 	done = ct_wait_op(sb, r.json);
 	st_http_free(&r);
@@ -109,7 +96,7 @@ static inline void ct_until(const st_sandbox *sb, const char *path, const char *
 	const char *got = NULL;
 
 	for (;;) {
-		ct_call(sb, "GET", path, NULL, 200, &r);
+		sbt_call(sb, "GET", path, NULL, 200, &r);
 		got = ct_str(&r, field);
 		if ((got && strcmp(got, want) == 0) || waited >= timeout_ms)
 			break;
@@ -124,13 +111,6 @@ static inline void ct_until(const st_sandbox *sb, const char *path, const char *
 	st_http_free(&r);
 }
 
-/* Starts a sandbox with the given extra flags and every API enabled in p1. */
-static inline void ct_start(st_sandbox *sb, const char *state, const char *const *extra)
-{
-	assert_int_equal(st_sandbox_start(sb, state, extra), 0);
-	assert_int_equal(st_sandbox_enable_all(sb, "p1"), 0);
-}
-
 /* Serial port 1 of an instance from start; caller frees. */
 static inline char *ct_serial(const st_sandbox *sb, const char *inst)
 {
@@ -138,7 +118,7 @@ static inline char *ct_serial(const st_sandbox *sb, const char *inst)
 	st_http_resp r;
 	char *out;
 
-	ct_call(sb, "GET", p, NULL, 200, &r);
+	sbt_call(sb, "GET", p, NULL, 200, &r);
 	out = st_xstrdup(ct_str(&r, "contents"));
 	st_http_free(&r);
 	free(p);

@@ -60,7 +60,7 @@ static void t_health_needs_no_token(void **state)
 static void t_missing_token_401(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	st_http_resp r;
 	assert_int_equal(st_http(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 0, NULL, "",
 				 NULL, &r), 0);
@@ -110,7 +110,7 @@ static void t_service_disabled_403(void **state)
 static void t_malformed_json_and_content_type(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	st_http_resp r;
 	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\": ", 400, &r);
 	sbt_error(&r, 400, "INVALID_ARGUMENT");
@@ -141,7 +141,7 @@ static void t_malformed_json_and_content_type(void **state)
 static void t_hostile_paths(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	char resp[8192];
 	const char *trav = "GET /v1/projects/p1/../../etc/passwd HTTP/1.1\r\nHost: x\r\n"
 			   "Authorization: Bearer t\r\nConnection: close\r\n\r\n";
@@ -168,7 +168,7 @@ static void t_hostile_paths(void **state)
 static void t_huge_headers_and_bodies(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	char resp[8192];
 	st_buf b;
 	st_buf_init(&b);
@@ -194,7 +194,7 @@ static void t_huge_headers_and_bodies(void **state)
 static void t_restart_keeps_state(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	st_http_resp r;
 	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts",
 		 "{\"accountId\":\"keeper-sa\"}", 200, &r);
@@ -240,7 +240,7 @@ static void hammer(const st_sandbox *sb)
 static void t_kill9_mid_request(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	char *dir = st_xstrdup(sb.state);
 	pid_t kid = fork();
 	assert_true(kid >= 0);
@@ -441,7 +441,7 @@ static void *work(void *arg)
 static void t_concurrent_clients(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_t th[8];
 	worker w[8];
@@ -521,7 +521,7 @@ static void t_disk_full(void **state)
 static void t_wildcard_projects(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	static const char *const calls[][2] = {
 		{"GET", "/v1/projects/-"}, {"GET", "/v3/projects/_"},
 		{"POST", "/v1/projects/-:getIamPolicy"}, {"POST", "/v1/projects/_:setIamPolicy"},
@@ -584,7 +584,7 @@ static void t_clock_scaled_and_monotonic(void **state)
 static void t_reset(void **state)
 {
 	st_sandbox sb;
-	sbt_start_enabled(&sb, NULL);
+	sbt_start(&sb, NULL, NULL);
 	st_http_resp r;
 	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\":\"gone-soon\"}", 200,
 		 &r);

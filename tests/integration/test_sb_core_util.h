@@ -16,20 +16,7 @@
 
 #include "common/atomicfile.h"
 #include "common/str.h"
-#include "tests/support/stenable.h"
-#include "tests/support/sthttp.h"
-#include "tests/support/sttest.h"
-
-/* One request; asserts the transport worked and the status is as expected. */
-static inline void sbt_call(const st_sandbox *sb, const char *method, const char *path,
-			    const char *body, long want, st_http_resp *r)
-{
-	assert_int_equal(st_http_json(sb, method, path, body, r), 0);
-	if (r->status != want)
-		fprintf(stderr, "%s %s: got %ld, want %ld: %s\n", method, path, r->status, want,
-			r->body ? r->body : "");
-	assert_int_equal(r->status, want);
-}
+#include "tests/integration/test_sb_util.h"
 
 /* Asserts an error envelope with the given status name. */
 static inline void sbt_error(const st_http_resp *r, long code, const char *status)
@@ -53,13 +40,6 @@ static inline const char *sbt_reason(const st_http_resp *r)
 static inline const char *sbt_str(const st_http_resp *r, const char *key)
 {
 	return json_string_value(json_object_get(r->json, key));
-}
-
-/* A sandbox with every API enabled in project "p1". */
-static inline void sbt_start_enabled(st_sandbox *sb, const char *const *extra)
-{
-	assert_int_equal(st_sandbox_start(sb, NULL, extra), 0);
-	assert_int_equal(st_sandbox_enable_all(sb, "p1"), 0);
 }
 
 /* SIGTERM and wait: the sandbox must exit 0 (under ASan a leak or an error in the

@@ -14,28 +14,13 @@ static const char *const short_limit[] = {"--time-scale", "20", "--guest-timeout
 
 static int setup(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, fast);
-	*state = sb;
+	*state = sbt_new(fast);
 	return 0;
 }
 
 static int setup_limit(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
-
-	ct_start(sb, NULL, short_limit);
-	*state = sb;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	st_sandbox *sb = *state;
-
-	st_sandbox_stop(sb, SIGTERM, false);
-	free(sb);
+	*state = sbt_new(short_limit);
 	return 0;
 }
 
@@ -53,7 +38,7 @@ static char *vm_with_script(st_sandbox *sb, const char *name, const char *script
 	st_http_resp r;
 
 	assert_null(stj_get(op, "error"));
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_string_equal(ct_str(&r, "status"), "RUNNING");
 	id = st_xstrdup(ct_str(&r, "id"));
 	st_http_free(&r);
@@ -101,7 +86,7 @@ static void t_script_output_on_serial(void **state)
 	{
 		char *body = stj_dump(q);
 
-		ct_call(sb, "POST", "/v2/entries:list", body, 200, &r);
+		sbt_call(sb, "POST", "/v2/entries:list", body, 200, &r);
 		assert_non_null(strstr(r.body, "hello from guest"));
 		st_http_free(&r);
 		free(body);
@@ -322,7 +307,7 @@ static void t_serial_window(void **state)
 		st_http_resp r;
 		int64_t st, next;
 
-		ct_call(sb, "GET", p, NULL, 200, &r);
+		sbt_call(sb, "GET", p, NULL, 200, &r);
 		assert_true(stj_int64(r.json, "start", &st));
 		assert_true(stj_int64(r.json, "next", &next));
 		assert_true(strlen(ct_str(&r, "contents")) <= (1 << 20));
@@ -375,13 +360,13 @@ static void t_serial_disk_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(t_script_output_on_serial, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_stop_kills_process_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_time_limit, setup_limit, teardown),
-		cmocka_unit_test_setup_teardown(t_metadata_server, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_restart_keeps_vm_running, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_serial_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_serial_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_script_output_on_serial, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_stop_kills_process_group, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_time_limit, setup_limit, sbt_free),
+		cmocka_unit_test_setup_teardown(t_metadata_server, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_restart_keeps_vm_running, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_serial_window, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_serial_disk_full, setup, sbt_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@
 static char *encrypt_hi(const st_sandbox *sb)
 {
 	st_http_resp r;
-	kt_call(sb, "POST", KT_KEY ":encrypt", "{\"plaintext\":\"aGk=\"}", 200, &r);
+	sbt_call(sb, "POST", KT_KEY ":encrypt", "{\"plaintext\":\"aGk=\"}", 200, &r);
 	char *ct = st_xstrdup(kt_str(&r, "ciphertext"));
 	st_http_free(&r);
 	return ct;
@@ -35,12 +35,12 @@ static void rotation_under_time_scale(void **st)
 {
 	st_sandbox *sb = kt_live();
 	const char *args[] = {"--time-scale", "10000", NULL};
-	kt_start(sb, NULL, args);
+	sbt_start(sb, NULL, args);
 	kt_make_key(sb);
 	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
 	char *old = encrypt_hi(sb);
 	st_http_resp r;
-	kt_call(sb, "GET", KT_KEY, NULL, 200, &r);
+	sbt_call(sb, "GET", KT_KEY, NULL, 200, &r);
 	int64_t t0;
 	assert_int_equal(st_rfc3339_parse(kt_str(&r, "createTime"), &t0), 0);
 	st_http_free(&r);
@@ -51,7 +51,7 @@ static void rotation_under_time_scale(void **st)
 	kt_do(sb, "PATCH", KT_KEY "?updateMask=rotationPeriod,nextRotationTime", body, 200);
 	assert_true(kt_wait_field(sb, KT_KEY, "primary.name", KT_KEYNAME "/cryptoKeyVersions/2",
 				  8000));
-	kt_call(sb, "GET", KT_KEY, NULL, 200, &r);
+	sbt_call(sb, "GET", KT_KEY, NULL, 200, &r);
 	int64_t moved;
 	assert_int_equal(st_rfc3339_parse(kt_str(&r, "nextRotationTime"), &moved), 0);
 	/* the next rotation is whole periods after the first one */
@@ -73,7 +73,7 @@ static void destroy_after_scheduled_duration(void **st)
 {
 	st_sandbox *sb = kt_live();
 	const char *args[] = {"--time-scale", "100000", NULL};
-	kt_start(sb, NULL, args);
+	sbt_start(sb, NULL, args);
 	kt_do(sb, "POST", KT_LOC "/keyRings?keyRingId=ring1", "{}", 200);
 	kt_do(sb, "POST", KT_RING "/cryptoKeys?cryptoKeyId=key1",
 	      "{\"purpose\":\"ENCRYPT_DECRYPT\",\"destroyScheduledDuration\":\"86400s\"}", 200);
@@ -82,7 +82,7 @@ static void destroy_after_scheduled_duration(void **st)
 	kt_do(sb, "POST", KT_KEY "/cryptoKeyVersions/1:destroy", "{}", 200);
 	assert_true(kt_wait_field(sb, KT_KEY "/cryptoKeyVersions/1", "state", "DESTROYED", 8000));
 	st_http_resp r;
-	kt_call(sb, "GET", KT_KEY "/cryptoKeyVersions/1", NULL, 200, &r);
+	sbt_call(sb, "GET", KT_KEY "/cryptoKeyVersions/1", NULL, 200, &r);
 	assert_non_null(kt_str(&r, "destroyEventTime"));
 	st_http_free(&r);
 	char *msg = NULL;
@@ -101,7 +101,7 @@ static void keys_survive_restart_and_kill(void **st)
 {
 	char *state = st_test_tmpdir("kms-restart");
 	st_sandbox *sb = kt_live();
-	kt_start(sb, state, NULL);
+	sbt_start(sb, state, NULL);
 	kt_make_key(sb);
 	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
 	char *ct = encrypt_hi(sb);

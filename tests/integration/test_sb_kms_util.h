@@ -17,11 +17,8 @@
 
 #include "common/str.h"
 #include "common/timeutil.h"
-#include "tests/support/stenable.h"
-#include "tests/support/sthttp.h"
-#include "tests/support/sttest.h"
+#include "tests/integration/test_sb_util.h"
 
-#define KT_PROJECT "p1"
 #define KT_LOC "/v1/projects/p1/locations/us-central1"
 #define KT_RING KT_LOC "/keyRings/ring1"
 #define KT_KEY KT_RING "/cryptoKeys/key1"
@@ -29,24 +26,12 @@
 #define KT_OPERATOR "user:operator@sandbox.local"
 #define KT_ED "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
-/* One JSON request; asserts transport success and the wanted status. */
-static inline void kt_call(const st_sandbox *sb, const char *method, const char *path,
-			   const char *body, long want, st_http_resp *r)
-{
-	memset(r, 0, sizeof *r);
-	assert_int_equal(st_http_json(sb, method, path, body, r), 0);
-	if (r->status != want)
-		fprintf(stderr, "%s %s: got %ld, want %ld: %.300s\n", method, path, r->status,
-			want, r->body ? r->body : "");
-	assert_int_equal(r->status, want);
-}
-
 /* Same, for calls whose answer is not needed. */
 static inline void kt_do(const st_sandbox *sb, const char *method, const char *path,
 			 const char *body, long want)
 {
 	st_http_resp r;
-	kt_call(sb, method, path, body, want, &r);
+	sbt_call(sb, method, path, body, want, &r);
 	st_http_free(&r);
 }
 
@@ -72,12 +57,6 @@ static inline const char *kt_str(const st_http_resp *r, const char *path)
 		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(k)) : json_object_get(v, k);
 	free(p);
 	return json_string_value(v);
-}
-
-static inline void kt_start(st_sandbox *sb, const char *state, const char *const *extra)
-{
-	assert_int_equal(st_sandbox_start(sb, state, extra), 0);
-	assert_int_equal(st_sandbox_enable_all(sb, KT_PROJECT), 0);
 }
 
 /* Stops the sandbox and keeps its state directory for a restart; st_sandbox_stop
@@ -122,7 +101,7 @@ static inline void kt_grant(const st_sandbox *sb, const char *key_path, const ch
 {
 	st_http_resp r;
 	char *p = st_xasprintf("%s:getIamPolicy", key_path);
-	kt_call(sb, "GET", p, NULL, 200, &r);
+	sbt_call(sb, "GET", p, NULL, 200, &r);
 	char *body = st_xasprintf("{\"policy\":{\"etag\":\"%s\",\"bindings\":[{\"role\":\"%s\","
 				  "\"members\":[%s]}]}}", kt_str(&r, "etag"), role, members);
 	st_http_free(&r);
@@ -139,7 +118,7 @@ static inline bool kt_wait_field(const st_sandbox *sb, const char *path, const c
 {
 	for (int64_t end = st_mono_ms() + timeout_ms; st_mono_ms() < end; usleep(100000)) {
 		st_http_resp r;
-		kt_call(sb, "GET", path, NULL, 200, &r);
+		sbt_call(sb, "GET", path, NULL, 200, &r);
 		const char *v = kt_str(&r, field);
 		bool ok = v && !strcmp(v, want);
 		st_http_free(&r);
@@ -164,7 +143,7 @@ static inline bool kt_wait_field(const st_sandbox *sb, const char *path, const c
 static inline char *kt_agent_member(const st_sandbox *sb)
 {
 	st_http_resp r;
-	kt_call(sb, "GET", "/storage/v1/projects/p1/serviceAccount", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/projects/p1/serviceAccount", NULL, 200, &r);
 	char *m = st_xasprintf("serviceAccount:%s", kt_str(&r, "email_address"));
 	st_http_free(&r);
 	return m;

@@ -33,7 +33,7 @@ static void expect_read(const st_sandbox *sb, const char *name, long want, const
 static void disabled_version_blocks_reads(void **st)
 {
 	st_sandbox *sb = kt_live();
-	kt_start(sb, NULL, NULL);
+	sbt_start(sb, NULL, NULL);
 	kt_cmek_bucket(sb, BKT);
 	upload_secret(sb, "s.csv");
 	expect_read(sb, "s.csv", 200, NULL);
@@ -60,7 +60,7 @@ static void rotation_keeps_old_objects_readable(void **st)
 {
 	st_sandbox *sb = kt_live();
 	st_http_resp r;
-	kt_start(sb, NULL, NULL);
+	sbt_start(sb, NULL, NULL);
 	kt_cmek_bucket(sb, BKT);
 	upload_secret(sb, "old");
 	kt_do(sb, "POST", KT_KEY "/cryptoKeyVersions", "{}", 200);
@@ -68,7 +68,7 @@ static void rotation_keeps_old_objects_readable(void **st)
 	kt_upload(sb, BKT, "new", secret, sizeof secret - 1, 200, &r);
 	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/2");
 	st_http_free(&r);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o/old", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o/old", NULL, 200, &r);
 	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
 	st_http_free(&r);
 	expect_read(sb, "old", 200, NULL);
@@ -84,7 +84,7 @@ static void revoked_agent_cannot_read_or_write(void **st)
 {
 	st_sandbox *sb = kt_live();
 	st_http_resp r;
-	kt_start(sb, NULL, NULL);
+	sbt_start(sb, NULL, NULL);
 	kt_cmek_bucket(sb, BKT);
 	upload_secret(sb, "s");
 	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
@@ -132,7 +132,7 @@ static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 {
 	char *state = st_test_tmpdir("gcs-restart");
 	st_sandbox *sb = kt_live();
-	kt_start(sb, state, NULL);
+	sbt_start(sb, state, NULL);
 	kt_cmek_bucket(sb, BKT);
 	upload_secret(sb, "s");
 	st_http_resp r;
@@ -194,7 +194,7 @@ static void kill_during_upload_loses_nothing(void **st)
 {
 	char *state = st_test_tmpdir("gcs-kill");
 	st_sandbox *sb = kt_live();
-	kt_start(sb, state, NULL);
+	sbt_start(sb, state, NULL);
 	kt_cmek_bucket(sb, BKT);
 	upload_secret(sb, "s");
 	bg_upload u = {.sb = sb, .len = 48u << 20};
@@ -215,7 +215,7 @@ static void kill_during_upload_loses_nothing(void **st)
 		bool new = r.len == u.len && !memcmp(r.body, u.data, r.len);
 		assert_true(old || new);
 		st_http_free(&r);
-		kt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
+		sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
 		size_t n = json_array_size(json_object_get(r.json, "items"));
 		assert_true(n >= 1);
 		st_http_free(&r);
@@ -231,7 +231,7 @@ static void lifecycle_moves_classes_in_scaled_time(void **st)
 	st_sandbox *sb = kt_live();
 	/* a sandbox day lasts 0.864 s of real time (100000 is the sandbox's top speed) */
 	const char *args[] = {"--time-scale", "100000", NULL};
-	kt_start(sb, NULL, args);
+	sbt_start(sb, NULL, args);
 	kt_do(sb, "POST", "/storage/v1/b?project=p1",
 	      "{\"name\":\"lcb\",\"lifecycle\":{\"rule\":["
 	      "{\"action\":{\"type\":\"SetStorageClass\",\"storageClass\":\"NEARLINE\"},"
@@ -278,7 +278,7 @@ static void lifecycle_moves_classes_in_scaled_time(void **st)
 	}
 	assert_true(lapsed);
 	/* the moved object still reads back */
-	kt_call(sb, "GET", "/storage/v1/b/lcb/o/data.csv?alt=media", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/lcb/o/data.csv?alt=media", NULL, 200, &r);
 	assert_memory_equal(r.body, "abc", 3);
 	st_http_free(&r);
 	st_sandbox_stop(sb, SIGTERM, false);
@@ -292,7 +292,7 @@ static size_t data_access_count(const st_sandbox *sb, const char *method)
 		"\"logName=\\\"projects/p1/logs/cloudaudit.googleapis.com%%2Fdata_access\\\" AND "
 		"protoPayload.methodName=\\\"%s\\\"\"}", method);
 	st_http_resp r;
-	kt_call(sb, "POST", "/v2/entries:list", body, 200, &r);
+	sbt_call(sb, "POST", "/v2/entries:list", body, 200, &r);
 	size_t n = json_array_size(json_object_get(r.json, "entries"));
 	st_http_free(&r);
 	free(body);
@@ -302,7 +302,7 @@ static size_t data_access_count(const st_sandbox *sb, const char *method)
 static void data_access_audit_only_when_enabled(void **st)
 {
 	st_sandbox *sb = kt_live();
-	kt_start(sb, NULL, NULL);
+	sbt_start(sb, NULL, NULL);
 	kt_cmek_bucket(sb, BKT);
 	upload_secret(sb, "s");
 	expect_read(sb, "s", 200, NULL);
@@ -310,7 +310,7 @@ static void data_access_audit_only_when_enabled(void **st)
 	assert_int_equal(data_access_count(sb, "storage.objects.get"), 0);
 	assert_int_equal(data_access_count(sb, "Encrypt"), 0);
 	st_http_resp r;
-	kt_call(sb, "POST", "/v1/projects/p1:getIamPolicy", "{}", 200, &r);
+	sbt_call(sb, "POST", "/v1/projects/p1:getIamPolicy", "{}", 200, &r);
 	json_t *pol = json_deep_copy(r.json);
 	st_http_free(&r);
 	json_object_set_new(pol, "auditConfigs", json_pack(

@@ -10,18 +10,10 @@
 
 static int setup(void **st)
 {
-	st_sandbox *sb = st_xcalloc(1, sizeof *sb);
-	kt_start(sb, NULL, NULL);
+	st_sandbox *sb = sbt_new(NULL);
+
 	kt_cmek_bucket(sb, BKT);
 	*st = sb;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	st_sandbox *sb = *st;
-	st_sandbox_stop(sb, SIGTERM, false);
-	free(sb);
 	return 0;
 }
 
@@ -52,7 +44,7 @@ static void media_upload_and_download(void **st)
 	kt_upload(sb, BKT, "data%2Fdataset.csv", data, len, 200, &r);
 	check_object(&r, "data/dataset.csv", data, len);
 	st_http_free(&r);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o/data%2Fdataset.csv", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o/data%2Fdataset.csv", NULL, 200, &r);
 	check_object(&r, "data/dataset.csv", data, len);
 	const char *media = kt_str(&r, "mediaLink");
 	assert_true(st_starts_with(media, sb->url));
@@ -234,7 +226,7 @@ static void multipart_errors(void **st)
 	assert_int_equal(r.status, 400);
 	st_http_free(&r);
 	free(body);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
 	assert_null(json_object_get(r.json, "items"));
 	st_http_free(&r);
 }
@@ -364,14 +356,14 @@ static void list_prefix_delimiter_pages(void **st)
 		kt_upload(sb, BKT, names[i], "x", 1, 200, &r);
 		st_http_free(&r);
 	}
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o?delimiter=%2F", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?delimiter=%2F", NULL, 200, &r);
 	assert_string_equal(kt_str(&r, "items.0.name"), "a");
 	assert_string_equal(kt_str(&r, "items.1.name"), "c");
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
 	assert_string_equal(kt_str(&r, "prefixes.0"), "a/");
 	assert_string_equal(kt_str(&r, "prefixes.1"), "b/");
 	st_http_free(&r);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o?prefix=a%2F&delimiter=%2F", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?prefix=a%2F&delimiter=%2F", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
 	assert_string_equal(kt_str(&r, "prefixes.0"), "a/deep/");
 	st_http_free(&r);
@@ -379,7 +371,7 @@ static void list_prefix_delimiter_pages(void **st)
 	const char *want[] = {"a", "a/1", "a/2", "a/deep/3", "b/1", "c"};
 	char *path = st_xstrdup("/storage/v1/b/" BKT "/o?maxResults=2");
 	for (int page = 0; page < 3; page++) {
-		kt_call(sb, "GET", path, NULL, 200, &r);
+		sbt_call(sb, "GET", path, NULL, 200, &r);
 		assert_string_equal(kt_str(&r, "items.0.name"), want[2 * page]);
 		assert_string_equal(kt_str(&r, "items.1.name"), want[2 * page + 1]);
 		free(path);
@@ -409,16 +401,16 @@ static void generations_and_delete(void **st)
 	char *g2 = st_xstrdup(kt_str(&r, "generation"));
 	st_http_free(&r);
 	assert_string_not_equal(g1, g2);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
 	assert_string_equal(kt_str(&r, "items.0.generation"), g1);
 	assert_non_null(kt_str(&r, "items.0.timeDeleted"));
 	st_http_free(&r);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
 	st_http_free(&r);
 	char *p = st_xasprintf("/storage/v1/b/" BKT "/o/v?alt=media&generation=%s", g1);
-	kt_call(sb, "GET", p, NULL, 200, &r);
+	sbt_call(sb, "GET", p, NULL, 200, &r);
 	assert_memory_equal(r.body, "one", 3);
 	st_http_free(&r);
 	kt_download(sb, BKT, "v", NULL, 200, &r);
@@ -444,7 +436,7 @@ static void generations_and_delete(void **st)
 	/* delete the live one: it becomes noncurrent */
 	kt_do(sb, "DELETE", "/storage/v1/b/" BKT "/o/v", NULL, 204);
 	kt_do(sb, "GET", "/storage/v1/b/" BKT "/o/v", NULL, 404);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true&prefix=v", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true&prefix=v", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
 	st_http_free(&r);
 	char *d = st_xasprintf("/storage/v1/b/" BKT "/o/v?generation=%s", g1);
@@ -487,7 +479,7 @@ static void hostile_names_and_requests(void **st)
 	char *etc = st_xasprintf("%s/etc", sb->state);
 	assert_int_equal(access(etc, F_OK), -1);
 	free(etc);
-	kt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
 	st_http_free(&r);
 }
@@ -609,21 +601,21 @@ static void replaced_and_deleted_data_is_reclaimed(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(media_upload_and_download, setup, teardown),
-		cmocka_unit_test_setup_teardown(chunked_request_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(ranges, setup, teardown),
-		cmocka_unit_test_setup_teardown(large_object_streams_through_a_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(multipart_upload, setup, teardown),
-		cmocka_unit_test_setup_teardown(multipart_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(resumable_upload, setup, teardown),
-		cmocka_unit_test_setup_teardown(resumable_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(list_prefix_delimiter_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(generations_and_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(hostile_names_and_requests, setup, teardown),
-		cmocka_unit_test_setup_teardown(plain_bucket_without_cmek, setup, teardown),
+		cmocka_unit_test_setup_teardown(media_upload_and_download, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(chunked_request_body, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(ranges, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(large_object_streams_through_a_file, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(multipart_upload, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(multipart_errors, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(resumable_upload, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(resumable_errors, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(list_prefix_delimiter_pages, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(generations_and_delete, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(hostile_names_and_requests, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(plain_bucket_without_cmek, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(replaced_and_deleted_data_is_reclaimed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(scratch_failure_is_clean, setup, teardown),
+						sbt_free),
+		cmocka_unit_test_setup_teardown(scratch_failure_is_clean, setup, sbt_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

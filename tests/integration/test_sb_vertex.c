@@ -43,9 +43,8 @@ static void prepare(st_sandbox *sb, bool vertex_agent)
 
 static int setup(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
+	st_sandbox *sb = sbt_new(fast);
 
-	ct_start(sb, NULL, fast);
 	prepare(sb, true);
 	*state = sb;
 	return 0;
@@ -53,20 +52,10 @@ static int setup(void **state)
 
 static int setup_one_gpu(void **state)
 {
-	st_sandbox *sb = calloc(1, sizeof(*sb));
+	st_sandbox *sb = sbt_new(one_gpu);
 
-	ct_start(sb, NULL, one_gpu);
 	prepare(sb, true);
 	*state = sb;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	st_sandbox *sb = *state;
-
-	st_sandbox_stop(sb, SIGTERM, false);
-	free(sb);
 	return 0;
 }
 
@@ -92,7 +81,7 @@ static char *create(st_sandbox *sb, const char *body)
 	st_http_resp r;
 	char *name;
 
-	ct_call(sb, "POST", JOBS, body, 200, &r);
+	sbt_call(sb, "POST", JOBS, body, 200, &r);
 	assert_string_equal(ct_str(&r, "state"), "JOB_STATE_QUEUED");
 	name = st_xstrdup(ct_str(&r, "name"));
 	assert_true(st_starts_with(name, "projects/"));
@@ -151,14 +140,14 @@ static void t_job_writes_into_bucket(void **state)
 	char *qs;
 
 	ct_until(sb, path, "state", "JOB_STATE_SUCCEEDED", 10000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_non_null(ct_str(&r, "startTime"));
 	assert_non_null(ct_str(&r, "endTime"));
 	assert_null(stj_get(r.json, "_sb"));
 	assert_string_equal(ct_str(&r, "encryptionSpec.kmsKeyName"), KT_KEYNAME);
 	st_http_free(&r);
 	/* The output is an object of the bucket, under the job's key. */
-	ct_call(sb, "GET", "/storage/v1/b/" BKT "/o/out%2Fupper.csv", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o/out%2Fupper.csv", NULL, 200, &r);
 	assert_true(st_starts_with(ct_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/"));
 	st_http_free(&r);
 	kt_download(sb, BKT, "out%2Fupper.csv", NULL, 200, &r);
@@ -166,7 +155,7 @@ static void t_job_writes_into_bucket(void **state)
 	assert_non_null(strstr(r.body, "LABEL,FEATURE"));
 	st_http_free(&r);
 	/* The input was not rewritten (unchanged files are not uploaded again). */
-	ct_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
+	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "items")), 2);
 	st_http_free(&r);
 	/* Plaintext is nowhere under --state (the working copy is gone). */
@@ -176,13 +165,13 @@ static void t_job_writes_into_bucket(void **state)
 	q = json_pack("{s:[s], s:s}", "resourceNames", "projects/p1", "filter",
 		      "resource.type=\"ml_job\"");
 	qs = stj_dump(q);
-	ct_call(sb, "POST", "/v2/entries:list", qs, 200, &r);
+	sbt_call(sb, "POST", "/v2/entries:list", qs, 200, &r);
 	assert_non_null(strstr(r.body, "rows=2"));
 	assert_non_null(strstr(r.body, "model=gs://" BKT "/out/model/"));
 	st_http_free(&r);
 	free(qs);
 	json_decref(q);
-	ct_call(sb, "GET", JOBS, NULL, 200, &r);
+	sbt_call(sb, "GET", JOBS, NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "customJobs")), 1);
 	st_http_free(&r);
 	free(path);
@@ -198,7 +187,7 @@ static void t_failures(void **state)
 	st_http_resp r;
 
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_non_null(strstr(ct_str(&r, "error.message"), "non-zero status of 3"));
 	st_http_free(&r);
 	free(body);
@@ -209,7 +198,7 @@ static void t_failures(void **state)
 	name = create(sb, body);
 	path = job_path(name);
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_int_equal(json_integer_value(stj_get(r.json, "error.code")), 4);
 	assert_non_null(strstr(ct_str(&r, "error.message"), "timeout"));
 	st_http_free(&r);
@@ -221,7 +210,7 @@ static void t_failures(void **state)
 	name = create(sb, body);
 	path = job_path(name);
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_non_null(strstr(ct_str(&r, "error.message"), "no-such-bucket"));
 	st_http_free(&r);
 	free(body);
@@ -242,7 +231,7 @@ static void t_write_back_failure_keeps_outputs(void **state)
 	ct_until(sb, path, "state", "JOB_STATE_RUNNING", 10000);
 	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	msg = st_xstrdup(ct_str(&r, "error.message"));
 	st_http_free(&r);
 	assert_non_null(strstr(msg, "Writing the job's output back"));
@@ -272,31 +261,31 @@ static void t_validation(void **state)
 	st_http_resp r;
 	char *b;
 
-	ct_call(sb, "POST", JOBS, "{\"jobSpec\":{}}", 400, &r);
+	sbt_call(sb, "POST", JOBS, "{\"jobSpec\":{}}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "display_name");
 	st_http_free(&r);
-	ct_call(sb, "POST", JOBS, "{\"displayName\":\"x\",\"jobSpec\":{\"workerPoolSpecs\":[]}}",
-		400, &r);
+	sbt_call(sb, "POST", JOBS, "{\"displayName\":\"x\",\"jobSpec\":{\"workerPoolSpecs\":[]}}",
+		 400, &r);
 	st_http_free(&r);
-	ct_call(sb, "POST", JOBS, "{\"displayName\":\"x\",\"jobSpec\":{\"workerPoolSpecs\":[{"
-		"\"machineSpec\":{\"machineType\":\"n1-standard-4\"},\"containerSpec\":{\"imageUri\":"
-		"\"i\"}}]}}", 400, &r);
+	sbt_call(sb, "POST", JOBS, "{\"displayName\":\"x\",\"jobSpec\":{\"workerPoolSpecs\":[{"
+		 "\"machineSpec\":{\"machineType\":\"n1-standard-4\"},\"containerSpec\":{\"imageUri\":"
+		 "\"i\"}}]}}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "command");
 	st_http_free(&r);
 	b = job_body("true", ",\"scheduling\":{\"strategy\":\"CHEAP\"}", "");
-	ct_call(sb, "POST", JOBS, b, 400, &r);
+	sbt_call(sb, "POST", JOBS, b, 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "strategy");
 	st_http_free(&r);
 	free(b);
 	b = job_body("true", "", ",\"encryptionSpec\":{\"kmsKeyName\":\"projects/p1/locations/"
 		     "us-central1/keyRings/ring1/cryptoKeys/nope\"}");
-	ct_call(sb, "POST", JOBS, b, 400, &r);
+	sbt_call(sb, "POST", JOBS, b, 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "does not exist");
 	st_http_free(&r);
 	free(b);
-	ct_call(sb, "GET", JOBS "/123", NULL, 404, &r);
+	sbt_call(sb, "GET", JOBS "/123", NULL, 404, &r);
 	st_http_free(&r);
-	ct_call(sb, "POST", JOBS, "{bad", 400, &r);
+	sbt_call(sb, "POST", JOBS, "{bad", 400, &r);
 	st_http_free(&r);
 }
 
@@ -306,10 +295,10 @@ static void t_key_needs_vertex_agent(void **state)
 	st_http_resp r;
 	char *b;
 
-	ct_start(&sb, NULL, fast);
+	sbt_start(&sb, NULL, fast);
 	prepare(&sb, false);
 	b = job_body("true", "", ",\"encryptionSpec\":{\"kmsKeyName\":\"" KT_KEYNAME "\"}");
-	ct_call(&sb, "POST", JOBS, b, 400, &r);
+	sbt_call(&sb, "POST", JOBS, b, 400, &r);
 	ct_error(&r, 400, "FAILED_PRECONDITION", "gcp-sa-aiplatform");
 	st_http_free(&r);
 	free(b);
@@ -324,27 +313,27 @@ static void t_cancel_and_delete(void **state)
 	st_http_resp r;
 
 	ct_until(sb, path, "state", "JOB_STATE_RUNNING", 10000);
-	ct_call(sb, "DELETE", path, NULL, 400, &r);
+	sbt_call(sb, "DELETE", path, NULL, 400, &r);
 	ct_error(&r, 400, "FAILED_PRECONDITION", "cancel");
 	st_http_free(&r);
 	cancel = st_xasprintf("%s:cancel", path);
-	ct_call(sb, "POST", cancel, "{}", 200, &r);
+	sbt_call(sb, "POST", cancel, "{}", 200, &r);
 	st_http_free(&r);
 	ct_until(sb, path, "state", "JOB_STATE_CANCELLED", 5000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_int_equal(json_integer_value(stj_get(r.json, "error.code")), 1);
 	st_http_free(&r);
-	ct_call(sb, "POST", cancel, "{}", 400, &r);
+	sbt_call(sb, "POST", cancel, "{}", 400, &r);
 	st_http_free(&r);
-	ct_call(sb, "DELETE", path, NULL, 200, &r);
+	sbt_call(sb, "DELETE", path, NULL, 200, &r);
 	assert_true(stj_bool(r.json, "done", false));
 	assert_non_null(strstr(ct_str(&r, "name"), "/operations/"));
 	opp = st_xasprintf("/v1/%s", ct_str(&r, "name"));
 	st_http_free(&r);
-	ct_call(sb, "GET", opp, NULL, 200, &r);
+	sbt_call(sb, "GET", opp, NULL, 200, &r);
 	assert_true(stj_bool(r.json, "done", false));
 	st_http_free(&r);
-	ct_call(sb, "GET", path, NULL, 404, &r);
+	sbt_call(sb, "GET", path, NULL, 404, &r);
 	st_http_free(&r);
 	free(opp);
 	free(cancel);
@@ -369,7 +358,7 @@ static void t_flex_start_waits_for_capacity(void **state)
 	name = create(sb, std);
 	path = job_path(name);
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 5000);
-	ct_call(sb, "GET", path, NULL, 200, &r);
+	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_int_equal(json_integer_value(stj_get(r.json, "error.code")), 8);
 	st_http_free(&r);
 	free(path);
@@ -410,7 +399,7 @@ static void t_restart_keeps_jobs(void **state)
 	ct_until(sb, path, "state", "JOB_STATE_SUCCEEDED", 0);
 	/* A job cut off by the restart says so instead of hanging in RUNNING. */
 	ct_until(sb, lpath, "state", "JOB_STATE_FAILED", 0);
-	ct_call(sb, "GET", lpath, NULL, 200, &r);
+	sbt_call(sb, "GET", lpath, NULL, 200, &r);
 	assert_non_null(strstr(ct_str(&r, "error.message"), "restarted"));
 	st_http_free(&r);
 	free(lpath);
@@ -425,15 +414,15 @@ static void t_restart_keeps_jobs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(t_job_writes_into_bucket, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_validation, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_write_back_failure_keeps_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_job_writes_into_bucket, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_failures, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_validation, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_write_back_failure_keeps_outputs, setup, sbt_free),
 		cmocka_unit_test(t_key_needs_vertex_agent),
-		cmocka_unit_test_setup_teardown(t_cancel_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_cancel_and_delete, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(t_flex_start_waits_for_capacity, setup_one_gpu,
-						teardown),
-		cmocka_unit_test_setup_teardown(t_restart_keeps_jobs, setup, teardown),
+						sbt_free),
+		cmocka_unit_test_setup_teardown(t_restart_keeps_jobs, setup, sbt_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
