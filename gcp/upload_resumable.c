@@ -33,9 +33,8 @@ static bool transient(const gcp_resp *r)
 static void fail_with(gcp_up *u, const gcp_resp *r)
 {
 	gcp_resp out = *r;
-	char line[600];
-	gcp_error_format(&r->err, line, sizeof line);
-	gcp_error_set(&out.err, r->err.http, r->err.code, r->err.status, "upload of %s: %s", u->object, line);
+	gcp_error_set(&out.err, r->err.http, r->err.code, r->err.status[0] ? r->err.status : NULL, "upload of %s: %s",
+		      u->object, r->err.message);
 	memcpy(out.err.reason, r->err.reason, sizeof out.err.reason);
 	memcpy(out.err.where, r->err.where, sizeof out.err.where);
 	gcp__up_finish(u, &out);

@@ -82,6 +82,7 @@ typedef struct sess {
 	size_t keep;          /* bytes of the failed chunk kept anyway */
 	bool fail_always;     /* every chunk gets 503 */
 	int gone_put;         /* this PUT gets 410 (0: none) */
+	int deny_put;         /* this PUT gets 403 (0: none) */
 	const char *range;    /* a fixed (hostile) Range for every 308, or NULL */
 	int sent_at_zero;     /* chunks that started at byte 0 */
 	bool done;
@@ -152,6 +153,11 @@ static void sess_put(const fs_request *rq, fs_reply *out, void *user)
 		s->sent_at_zero++;
 	if (s->puts == s->gone_put) {
 		reply_error(out, 410);
+		return;
+	}
+	if (s->puts == s->deny_put) {
+		out->status = 403;
+		out->body = "{\"error\":{\"code\":403,\"message\":\"key disabled\",\"status\":\"PERMISSION_DENIED\"}}";
 		return;
 	}
 	if (s->fail_always || s->puts == s->fail_put) {
@@ -301,6 +307,23 @@ static void test_expired_twice_fails(void **state)
 	upload_free(&u, &s1, &s2, &res);
 }
 
+/* A refusal is final: no resume, and the message names the object on one line. */
+static void test_refusal_is_final(void **state)
+{
+	fx *f = *state;
+	sess s = { .deny_put = 2 };
+	upload u = {0};
+	result res;
+	start_upload(f, &u, &s, NULL, &res, 700 * 1024);
+	assert_false(res.ok);
+	assert_int_equal(res.err.http, 403);
+	assert_string_equal(res.err.status, "PERMISSION_DENIED");
+	assert_string_equal(res.err.message, "upload of big.bin: key disabled");
+	assert_int_equal(s.puts, 2);
+	assert_int_equal(s.queries, 0);
+	upload_free(&u, &s, NULL, &res);
+}
+
 /* A server that never keeps anything: the resumes are bounded. */
 static void test_resumes_are_bounded(void **state)
 {
@@ -430,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_reports_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_session_restarts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_twice_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_is_final, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resumes_are_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_during_resume, setup, teardown),
