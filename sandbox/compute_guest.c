@@ -11,8 +11,6 @@
 #include "sandbox/compute.h"
 #include "sandbox/guest.h"
 
-#define PUMP_MAX (256 * 1024)
-
 /* host:port of the sandbox, for GCE_METADATA_HOST. */
 static char *metadata_host(sb_server *s)
 {
@@ -67,8 +65,15 @@ void co_guest_start(sb_server *s, json_t *inst, const char *script)
 	free(host);
 }
 
-static void emit_lines(sb_server *s, json_t *inst, char *text, size_t n)
+struct script_out {
+	sb_server *s;
+	json_t *inst;
+};
+
+static void emit_lines(void *ctx, char *text, size_t n)
 {
+	sb_server *s = ((struct script_out *)ctx)->s;
+	json_t *inst = ((struct script_out *)ctx)->inst;
 	char *line = text, *nl, *out, when[32];
 	int64_t pid = co_priv_int(inst, "pid", 0);
 
@@ -94,25 +99,12 @@ static void emit_lines(sb_server *s, json_t *inst, char *text, size_t n)
 static bool pump(sb_server *s, json_t *inst, bool final)
 {
 	char *dir = co_inst_dir(s, inst), *out = st_xasprintf("%s/guest.out", dir);
-	long long off = co_priv_int(inst, "outOff", 0), done = off;
-	size_t n;
-	char *buf, *last;
-	bool moved = false;
+	long long done = co_priv_int(inst, "outOff", 0);
+	struct script_out ctx = {s, inst};
+	bool moved = guest_pump(out, &done, final, emit_lines, &ctx);
 
-	/* A running script gets one chunk per tick; a finished one is drained fully. */
-	while ((buf = guest_read_new(out, &off, PUMP_MAX, &n))) {
-		last = final || n == PUMP_MAX ? buf + n - 1 : memrchr(buf, '\n', n);
-		if (last) {
-			emit_lines(s, inst, buf, (size_t)(last - buf + 1));
-			done += last - buf + 1;
-			json_object_set_new(co_priv(inst), "outOff", json_integer(done));
-			moved = true;
-		}
-		free(buf);
-		off = done;
-		if (!final || !last)
-			break;
-	}
+	if (moved)
+		json_object_set_new(co_priv(inst), "outOff", json_integer(done));
 	free(dir);
 	free(out);
 	return moved;

@@ -111,3 +111,26 @@ char *guest_read_new(const char *out_path, long long *offset, size_t max, size_t
 	*offset += r;
 	return buf;
 }
+
+bool guest_pump(const char *out_path, long long *done, bool final,
+		void (*emit)(void *ctx, char *text, size_t n), void *ctx)
+{
+	long long off = *done;
+	size_t n;
+	char *buf, *last;
+	bool moved = false;
+
+	while ((buf = guest_read_new(out_path, &off, GUEST_PUMP_MAX, &n))) {
+		last = final || n == GUEST_PUMP_MAX ? buf + n - 1 : memrchr(buf, '\n', n);
+		if (last) {
+			emit(ctx, buf, (size_t)(last - buf + 1));
+			*done += last - buf + 1;
+			moved = true;
+		}
+		free(buf);
+		off = *done;
+		if (!final || !last)
+			break;
+	}
+	return moved;
+}

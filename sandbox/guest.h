@@ -8,6 +8,7 @@
 #ifndef SB_GUEST_H
 #define SB_GUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,5 +25,13 @@ void guest_kill(pid_t pid);
 /* Reads what out_path gained past *offset (at most max bytes), advancing *offset.
  * Returns a malloc'd buffer (len in *n), or NULL when nothing is new. */
 char *guest_read_new(const char *out_path, long long *offset, size_t max, size_t *n);
+/* Hands what out_path gained past *done to emit, advancing *done past what emit got.
+ * A running child (final false) gets one chunk of at most GUEST_PUMP_MAX bytes per
+ * call and only complete lines, unless the chunk is full; a finished one (final true)
+ * is drained to the end, a partial last line included. emit may change the text in
+ * place. Returns true when emit was called. */
+#define GUEST_PUMP_MAX (256 * 1024)
+bool guest_pump(const char *out_path, long long *done, bool final,
+		void (*emit)(void *ctx, char *text, size_t n), void *ctx);
 
 #endif

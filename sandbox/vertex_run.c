@@ -17,8 +17,6 @@
 #include "sandbox/guest.h"
 #include "sandbox/vertex.h"
 
-#define VX_PUMP_MAX (256 * 1024)
-
 static int64_t priv_int(const json_t *job, const char *k, int64_t def)
 {
 	return co_priv_int(job, k, def);
@@ -216,8 +214,15 @@ static void start(sb_server *s, json_t *job)
 	free(dir);
 }
 
-static void log_lines(sb_server *s, const json_t *job, char *text, size_t n)
+struct job_out {
+	sb_server *s;
+	const json_t *job;
+};
+
+static void log_lines(void *ctx, char *text, size_t n)
 {
+	sb_server *s = ((struct job_out *)ctx)->s;
+	const json_t *job = ((struct job_out *)ctx)->job;
 	char *line = text, *nl;
 	char *ln = st_xasprintf("projects/%s/logs/workerpool0-0", co_priv_str(job, "project"));
 
@@ -239,22 +244,12 @@ static void log_lines(sb_server *s, const json_t *job, char *text, size_t n)
 
 static void pump(sb_server *s, json_t *job, bool final)
 {
-	char *dir = job_dir(s, job), *out = st_xasprintf("%s/job.out", dir), *buf, *last;
-	long long off = priv_int(job, "outOff", 0), start0 = off;
-	size_t n;
+	char *dir = job_dir(s, job), *out = st_xasprintf("%s/job.out", dir);
+	long long done = priv_int(job, "outOff", 0);
+	struct job_out ctx = {s, job};
 
-	while ((buf = guest_read_new(out, &off, VX_PUMP_MAX, &n))) {
-		last = final || n == VX_PUMP_MAX ? buf + n - 1 : memrchr(buf, '\n', n);
-		if (last) {
-			log_lines(s, job, buf, (size_t)(last - buf + 1));
-			start0 += last - buf + 1;
-			json_object_set_new(co_priv(job), "outOff", json_integer(start0));
-		}
-		free(buf);
-		off = start0;
-		if (!last || !final)
-			break;
-	}
+	if (guest_pump(out, &done, final, log_lines, &ctx))
+		json_object_set_new(co_priv(job), "outOff", json_integer(done));
 	free(dir);
 	free(out);
 }
