@@ -135,9 +135,43 @@ static inline bool kt_wait_field(const st_sandbox *sb, const char *path, const c
 #ifndef KT_STORAGE_HELPERS
 #define KT_STORAGE_HELPERS
 
+#include <dirent.h>
 #include <openssl/evp.h>
 
 #include "common/codec.h"
+
+/* Whether any regular file under dir (hidden ones included; the first MiB of each)
+ * holds needle: the tests' check that plaintext never rests in --state. */
+static inline bool kt_tree_contains(const char *dir, const char *needle)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		char *p;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		p = st_xasprintf("%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			found = kt_tree_contains(p, needle);
+		} else if (e->d_type == DT_REG) {
+			FILE *f = fopen(p, "rb");
+			char *buf = st_xmalloc(1 << 20);
+			size_t n = f ? fread(buf, 1, 1 << 20, f) : 0;
+
+			found = memmem(buf, n, needle, strlen(needle)) != NULL;
+			free(buf);
+			if (f)
+				fclose(f);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
 
 /* The project's Cloud Storage service agent as an IAM member. Caller frees. */
 static inline char *kt_agent_member(const st_sandbox *sb)

@@ -3,7 +3,6 @@
  * data at rest is ciphertext; restarts; lifecycle transitions in scaled time). */
 #include "tests/integration/test_sb_kms_util.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -100,34 +99,6 @@ static void revoked_agent_cannot_read_or_write(void **st)
 	st_sandbox_stop(sb, SIGTERM, false);
 }
 
-/* Scans every file under dir for needle. */
-static bool tree_contains(const char *dir, const char *needle)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool found = false;
-	while (d && !found && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *p = st_xasprintf("%s/%s", dir, e->d_name);
-		if (e->d_type == DT_DIR) {
-			found = tree_contains(p, needle);
-		} else if (e->d_type == DT_REG) {
-			FILE *f = fopen(p, "rb");
-			char *buf = st_xmalloc(1 << 20);
-			size_t n = f ? fread(buf, 1, 1 << 20, f) : 0;
-			found = memmem(buf, n, needle, strlen(needle)) != NULL;
-			free(buf);
-			if (f)
-				fclose(f);
-		}
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 {
 	char *state = st_test_tmpdir("gcs-restart");
@@ -155,7 +126,7 @@ static void data_at_rest_is_ciphertext_and_survives_restarts(void **st)
 	st_http_free(&r);
 	free(chunk);
 	kt_stop_keep(sb, SIGTERM);
-	assert_false(tree_contains(state, "TOP-SECRET-ROW"));
+	assert_false(kt_tree_contains(state, "TOP-SECRET-ROW"));
 	assert_int_equal(st_sandbox_start(sb, state, NULL), 0);
 	expect_read(sb, "s", 200, NULL);
 	kt_download(sb, "plain", "p", NULL, 200, &r);

@@ -5,8 +5,6 @@
 #include "tests/integration/test_sb_kms_util.h"
 #include "tests/integration/test_sb_compute_util.h"
 
-#include <dirent.h>
-
 #include "common/atomicfile.h"
 #include <signal.h>
 
@@ -95,37 +93,6 @@ static char *job_path(const char *name)
 	return st_xasprintf("/v1/%s", name);
 }
 
-static bool tree_contains(const char *dir, const char *needle)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool found = false;
-
-	while (d && !found && (e = readdir(d))) {
-		char *p;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		p = st_xasprintf("%s/%s", dir, e->d_name);
-		if (e->d_type == DT_DIR) {
-			found = tree_contains(p, needle);
-		} else if (e->d_type == DT_REG) {
-			FILE *f = fopen(p, "rb");
-			char *buf = st_xmalloc(1 << 20);
-			size_t n = f ? fread(buf, 1, 1 << 20, f) : 0;
-
-			found = memmem(buf, n, needle, strlen(needle)) != NULL;
-			free(buf);
-			if (f)
-				fclose(f);
-		}
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 static void t_job_writes_into_bucket(void **state)
 {
 	st_sandbox *sb = *state;
@@ -159,8 +126,8 @@ static void t_job_writes_into_bucket(void **state)
 	assert_int_equal(json_array_size(stj_get(r.json, "items")), 2);
 	st_http_free(&r);
 	/* Plaintext is nowhere under --state (the working copy is gone). */
-	assert_false(tree_contains(sb->state, "VERTEX-SECRET-ROW-42"));
-	assert_false(tree_contains(sb->state, "VERTEX-SECRET-ROW-42"));
+	assert_false(kt_tree_contains(sb->state, "VERTEX-SECRET-ROW-42"));
+	assert_false(kt_tree_contains(sb->state, "VERTEX-SECRET-ROW-42"));
 	/* Job output went to Logging as ml_job entries. */
 	q = json_pack("{s:[s], s:s}", "resourceNames", "projects/p1", "filter",
 		      "resource.type=\"ml_job\"");
