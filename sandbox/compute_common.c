@@ -7,6 +7,7 @@
 #include "common/str.h"
 #include "sandbox/capacity.h"
 #include "sandbox/compute.h"
+#include "sandbox/compute_validate.h"
 
 co_options co_opt = {
 	.gpus_per_zone = 2,
@@ -77,6 +78,28 @@ json_t *co_get_for_change(sb_server *s, sb_call *c, const char *kind, const char
 	if (!doc)
 		co_not_found(c, full);
 	return doc;
+}
+
+int co_check_name(sb_call *c, const char *name)
+{
+	if (name && cv_name_ok(name))
+		return 0;
+	sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid value for field "
+		       "'resource.name': '%s'. Must be a match of regex "
+		       "'[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?'", name ? name : "");
+	return -1;
+}
+
+int co_already_exists(sb_server *s, sb_call *c, const char *kind, const char *full)
+{
+	json_t *old = sb_get(s, kind, full);
+
+	if (!old)
+		return 0;
+	json_decref(old);
+	sb_reply_error(c, 409, "ALREADY_EXISTS", "alreadyExists",
+		       "The resource '%s' already exists", full);
+	return 1;
 }
 
 static size_t max_results(sb_call *c, int *bad)

@@ -177,7 +177,7 @@ static void place(sb_server *s, sb_call *c, json_t *inst, json_t *op, const char
 
 void co_instance_insert(sb_server *s, sb_call *c)
 {
-	json_t *body, *inst, *op, *old;
+	json_t *body, *inst, *op;
 	const char *name;
 	char err[512], *full;
 
@@ -186,10 +186,7 @@ void co_instance_insert(sb_server *s, sb_call *c)
 	if (!(inst = merged_props(s, c, body)))
 		return;
 	name = stj_str(inst, "name");
-	if (!name || !cv_name_ok(name)) {
-		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid value for field "
-			       "'resource.name': '%s'. Must be a match of regex "
-			       "'[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?'", name ? name : "");
+	if (co_check_name(c, name) != 0) {
 		json_decref(inst);
 		return;
 	}
@@ -208,17 +205,15 @@ void co_instance_insert(sb_server *s, sb_call *c)
 		return;
 	}
 	full = inst_name(c, name);
-	if ((old = sb_get(s, CK_INSTANCE, full))) {
-		json_decref(old);
-		sb_reply_error(c, 409, "ALREADY_EXISTS", "alreadyExists",
-			       "The resource '%s' already exists", full);
-	} else if (set_priv(s, c, inst, full, err, sizeof(err)) != 0) {
-		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "%s", err);
-	} else {
-		fill_instance(s, c, inst, full);
-		op = co_op_new(s, c, sb_var(c, "project"), sb_var(c, "zone"), "insert", full,
-			       stj_str(inst, "id"));
-		place(s, c, inst, op, full);
+	if (co_already_exists(s, c, CK_INSTANCE, full) == 0) {
+		if (set_priv(s, c, inst, full, err, sizeof(err)) != 0) {
+			sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "%s", err);
+		} else {
+			fill_instance(s, c, inst, full);
+			op = co_op_new(s, c, sb_var(c, "project"), sb_var(c, "zone"), "insert",
+				       full, stj_str(inst, "id"));
+			place(s, c, inst, op, full);
+		}
 	}
 	json_decref(inst);
 	free(full);

@@ -98,7 +98,7 @@ static json_t *new_reservation(sb_server *s, sb_call *c, json_t *body, const cha
 
 void co_reservation_insert(sb_server *s, sb_call *c)
 {
-	json_t *body, *r, *op, *old;
+	json_t *body, *r, *op;
 	char err[512], *full;
 	int need, have;
 	int64_t count = 0;
@@ -112,10 +112,7 @@ void co_reservation_insert(sb_server *s, sb_call *c)
 		return;
 	}
 	full = res_name(c, stj_str(body, "name"));
-	if ((old = sb_get(s, CK_RESERVATION, full))) {
-		json_decref(old);
-		sb_reply_error(c, 409, "ALREADY_EXISTS", "alreadyExists",
-			       "The resource '%s' already exists", full);
+	if (co_already_exists(s, c, CK_RESERVATION, full)) {
 		free(full);
 		return;
 	}
@@ -253,27 +250,20 @@ void co_reservation_resize(sb_server *s, sb_call *c)
 void co_template_insert(sb_server *s, sb_call *c)
 {
 	const char *project = sb_var(c, "project"), *name;
-	json_t *body, *t, *op, *old;
+	json_t *body, *t, *op;
 	char err[512], ts[48], *full, *self;
 
 	if (co_replay(s, c, project) || !(body = sb_json(c)))
 		return;
 	name = stj_str(body, "name");
-	if (!name || !cv_name_ok(name)) {
-		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid value for field "
-			       "'resource.name': '%s'. Must be a match of regex "
-			       "'[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?'", name ? name : "");
+	if (co_check_name(c, name) != 0)
 		return;
-	}
 	if (cv_check_instance(json_object_get(body, "properties"), err, sizeof(err)) != 0) {
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "%s", err);
 		return;
 	}
 	full = tmpl_name(project, name);
-	if ((old = sb_get(s, CK_TEMPLATE, full))) {
-		json_decref(old);
-		sb_reply_error(c, 409, "ALREADY_EXISTS", "alreadyExists",
-			       "The resource '%s' already exists", full);
+	if (co_already_exists(s, c, CK_TEMPLATE, full)) {
 		free(full);
 		return;
 	}
