@@ -146,12 +146,7 @@ void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefi
 	self[strlen(self) - 1] = '\0'; /* prefix ends with '/' */
 	out = json_pack("{s:s, s:s, s:o, s:s}", "kind", list_kind, "id", prefix, "items", items,
 			"selfLink", self);
-	if (next && *next) {
-		char *nt = sb_page_token_encode(next);
-
-		json_object_set_new(out, "nextPageToken", json_string(nt));
-		free(nt);
-	}
+	sb_set_page_token(out, next);
 	json_decref(page);
 	free(next);
 	free(after);

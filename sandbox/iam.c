@@ -172,11 +172,7 @@ static void list_sa(sb_server *s, sb_call *c)
 	json_t *out = json_object();
 	if (json_array_size(page))
 		json_object_set(out, "accounts", page);
-	if (next) {
-		char *t = sb_page_token_encode(next);
-		json_object_set_new(out, "nextPageToken", json_string(t));
-		free(t);
-	}
+	sb_set_page_token(out, next);
 	json_decref(page);
 	free(next);
 	free(prefix);

@@ -106,12 +106,8 @@ void kms_reply_page(sb_server *s, sb_call *c, json_t *docs, const char *field,
 		json_array_append_new(items, view(s, json_array_get(docs, i)));
 	if (json_array_size(items))
 		json_object_set(out, field, items);
-	if (end < json_array_size(docs)) {
-		char *t = sb_page_token_encode(
-			json_string_value(json_object_get(json_array_get(docs, end - 1), "name")));
-		json_object_set_new(out, "nextPageToken", json_string(t));
-		free(t);
-	}
+	if (end < json_array_size(docs))
+		sb_set_page_token(out, stj_str(json_array_get(docs, end - 1), "name"));
 	json_object_set_new(out, "totalSize", json_integer((json_int_t)json_array_size(docs)));
 	json_decref(items);
 	sb_reply_json(c, 200, out);

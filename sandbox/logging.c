@@ -253,9 +253,7 @@ static void list_entries(sb_server *s, sb_call *c)
 	if (more) {
 		char *raw = st_xasprintf("%lld/%lld/%c", (long long)last_ts, (long long)last_seq,
 					 lr.desc ? 'd' : 'a');
-		char *t = sb_page_token_encode(raw);
-		json_object_set_new(out, "nextPageToken", json_string(t));
-		free(t);
+		sb_set_page_token(out, raw);
 		free(raw);
 	}
 	sb_reply_json(c, 200, out);
@@ -542,11 +540,7 @@ static void list_sinks(sb_server *s, sb_call *c)
 		limit = 200;
 	json_t *page = sb_list_page(s, "sink", prefix, after ? after : "", (size_t)limit, &next);
 	json_t *out = json_pack("{s:o}", "sinks", page);
-	if (next) {
-		char *t = sb_page_token_encode(next);
-		json_object_set_new(out, "nextPageToken", json_string(t));
-		free(t);
-	}
+	sb_set_page_token(out, next);
 	free(next);
 	free(after);
 	free(prefix);

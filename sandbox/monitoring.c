@@ -280,12 +280,7 @@ static void policy_list(sb_server *s, sb_call *c)
 		page = sb_list_page(s, CK_POLICY, prefix, after, size ? (size_t)size : 100, &next);
 		out = json_pack("{s:o, s:I}", "alertPolicies", page, "totalSize",
 				(json_int_t)json_array_size(page));
-		if (next && *next) {
-			char *nt = sb_page_token_encode(next);
-
-			json_object_set_new(out, "nextPageToken", json_string(nt));
-			free(nt);
-		}
+		sb_set_page_token(out, next);
 		sb_reply_json(c, 200, out);
 	}
 	free(prefix);

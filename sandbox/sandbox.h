@@ -136,6 +136,9 @@ json_t *sb_list_page(sb_server *s, const char *kind, const char *prefix, const c
 /* Opaque page tokens (base64url of the last name) for nextPageToken. */
 char *sb_page_token_encode(const char *last_name);
 char *sb_page_token_decode(const char *token); /* NULL when malformed */
+/* Sets out's nextPageToken for a page that ended at last_name; NULL or "" (no
+ * further page) sets nothing. */
+void sb_set_page_token(json_t *out, const char *last_name);
 /* Binary blobs (encrypted object data, wrapped keys) kept as files under
  * STATE/blobs, written atomically. 0 ok, -1 error (message via sb_log). */
 int sb_blob_put(sb_server *s, const char *key, const void *data, size_t len);

@@ -274,11 +274,8 @@ static void list_services(sb_server *s, sb_call *c)
 		last = names[i];
 	}
 	json_t *reply = json_pack("{s:o}", "services", out);
-	if (more && last) {
-		char *t = sb_page_token_encode(last);
-		json_object_set_new(reply, "nextPageToken", json_string(t));
-		free(t);
-	}
+	if (more)
+		sb_set_page_token(reply, last);
 	free(names);
 	free(after);
 	sb_reply_json(c, 200, reply);

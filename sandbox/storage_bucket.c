@@ -197,10 +197,8 @@ void gcs_bucket_list(sb_server *s, sb_call *c)
 		    strcmp(n, after) <= 0)
 			continue;
 		if (json_array_size(items) == lim) {
-			char *t = sb_page_token_encode(json_string_value(
-				json_object_get(json_array_get(items, lim - 1), "name")));
-			json_object_set_new(out, "nextPageToken", json_string(t));
-			free(t);
+			sb_set_page_token(out, json_string_value(json_object_get(
+				json_array_get(items, lim - 1), "name")));
 			break;
 		}
 		json_array_append_new(items, gcs_obj_view(s, b));

@@ -251,6 +251,17 @@ char *sb_page_token_encode(const char *last_name)
 	return st_base64url_encode(last_name, strlen(last_name));
 }
 
+void sb_set_page_token(json_t *out, const char *last_name)
+{
+	char *t;
+
+	if (!last_name || !*last_name)
+		return;
+	t = sb_page_token_encode(last_name);
+	json_object_set_new(out, "nextPageToken", json_string(t));
+	free(t);
+}
+
 char *sb_page_token_decode(const char *token)
 {
 	size_t n = 0;

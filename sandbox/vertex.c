@@ -259,12 +259,7 @@ static void job_list(sb_server *s, sb_call *c)
 	json_array_foreach(page, i, j)
 		json_array_append_new(items, co_public(j));
 	out = json_pack("{s:o}", "customJobs", items);
-	if (next && *next) {
-		char *nt = sb_page_token_encode(next);
-
-		json_object_set_new(out, "nextPageToken", json_string(nt));
-		free(nt);
-	}
+	sb_set_page_token(out, next);
 	sb_reply_json(c, 200, out);
 	json_decref(page);
 	free(next);
