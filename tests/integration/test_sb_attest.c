@@ -30,7 +30,7 @@ static char *make_vm(st_sandbox *sb, const char *name, const char *props)
 
 	assert_null(stj_get(op, "error"));
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	id = st_xstrdup(ct_str(&r, "id"));
+	id = st_xstrdup(sbt_str(&r, "id"));
 	st_http_free(&r);
 	json_decref(op);
 	free(body);
@@ -60,9 +60,9 @@ static char *new_challenge(st_sandbox *sb)
 
 	sbt_call(sb, "POST", "/v1/projects/p1/locations/us-central1/challenges", "{}", 200, &r);
 	assert_false(stj_bool(r.json, "used", true));
-	assert_non_null(ct_str(&r, "expireTime"));
-	assert_non_null(ct_str(&r, "tpmNonce"));
-	name = st_xstrdup(ct_str(&r, "name"));
+	assert_non_null(sbt_str(&r, "expireTime"));
+	assert_non_null(sbt_str(&r, "tpmNonce"));
+	name = st_xstrdup(sbt_str(&r, "name"));
 	assert_true(st_starts_with(name, "projects/p1/locations/us-central1/challenges/"));
 	st_http_free(&r);
 	return name;
@@ -142,7 +142,7 @@ static void t_tdx_token_verifies(void **state)
 	int64_t exp;
 
 	verify(sb, ch, body, 200, &r);
-	cl = verify_jwt(sb, ct_str(&r, "oidcClaimsToken"));
+	cl = verify_jwt(sb, sbt_str(&r, "oidcClaimsToken"));
 	assert_string_equal(stj_str(cl, "iss"), sb->url);
 	assert_string_equal(stj_str(cl, "aud"), "sealtrain-console");
 	assert_string_equal(stj_str(cl, "eat_nonce"), "0123456789abcdef");
@@ -205,7 +205,7 @@ static void t_snp_and_refusals(void **state)
 	/* Failures did not use the challenge up: SEV-SNP works with it. */
 	body = attest_body(tok, "");
 	verify(sb, ch, body, 200, &r);
-	cl = verify_jwt(sb, ct_str(&r, "oidcClaimsToken"));
+	cl = verify_jwt(sb, sbt_str(&r, "oidcClaimsToken"));
 	assert_string_equal(stj_str(cl, "hwmodel"), "AMD_SEV_SNP");
 	assert_false(stj_bool(cl, "secboot", true));
 	json_decref(cl);
@@ -280,7 +280,7 @@ static void t_attest_from_guest(void **state)
 
 	assert_null(stj_get(op, "error"));
 	sbt_call(sb, "GET", CZ "/instances/agent", NULL, 200, &r);
-	path = st_xasprintf("%s/compute/%s/guest/att.json", sb->state, ct_str(&r, "id"));
+	path = st_xasprintf("%s/compute/%s/guest/att.json", sb->state, sbt_str(&r, "id"));
 	for (i = 0; i < 100; i++) {
 		free(serial);
 		serial = ct_serial(sb, "agent");
@@ -296,7 +296,7 @@ static void t_attest_from_guest(void **state)
 	/* Nothing secret reached the serial console. */
 	assert_null(strstr(serial, stj_str(resp, "oidcClaimsToken")));
 	cl = verify_jwt(sb, stj_str(resp, "oidcClaimsToken"));
-	assert_string_equal(stj_str(cl, "submods.gce.instance_id"), ct_str(&r, "id"));
+	assert_string_equal(stj_str(cl, "submods.gce.instance_id"), sbt_str(&r, "id"));
 	assert_string_equal(stj_str(cl, "hwmodel"), "INTEL_TDX");
 	assert_string_equal(stj_str(cl, "aud"), "sealtrain-console");
 	json_decref(cl);

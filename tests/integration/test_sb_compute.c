@@ -60,10 +60,10 @@ static void t_reservations(void **state)
 	assert_string_equal(stj_str(op, "operationType"), "insert");
 	json_decref(op);
 	sbt_call(sb, "GET", CZ "/reservations/res-a", NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "kind"), "compute#reservation");
-	assert_string_equal(ct_str(&r, "specificReservation.count"), "1");
-	assert_string_equal(ct_str(&r, "specificReservation.inUseCount"), "0");
-	assert_string_equal(ct_str(&r, "status"), "READY");
+	assert_string_equal(sbt_str(&r, "kind"), "compute#reservation");
+	assert_string_equal(sbt_str(&r, "specificReservation.count"), "1");
+	assert_string_equal(sbt_str(&r, "specificReservation.inUseCount"), "0");
+	assert_string_equal(sbt_str(&r, "status"), "READY");
 	assert_true(stj_bool(r.json, "specificReservationRequired", false));
 	assert_null(stj_get(r.json, "_sb"));
 	st_http_free(&r);
@@ -71,10 +71,10 @@ static void t_reservations(void **state)
 	sbt_call(sb, "POST", CZ "/reservations", "{\"name\":\"res-a\",\"specificReservation\":"
 		 "{\"count\":\"1\",\"instanceProperties\":{\"machineType\":\"a3-highgpu-1g\"}}}", 409, &r);
 	ct_error(&r, 409, "ALREADY_EXISTS", "res-a");
-	assert_string_equal(ct_str(&r, "error.errors.0.reason"), "alreadyExists");
+	assert_string_equal(sbt_str(&r, "error.errors.0.reason"), "alreadyExists");
 	st_http_free(&r);
 	sbt_call(sb, "GET", CZ "/reservations", NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "kind"), "compute#reservationList");
+	assert_string_equal(sbt_str(&r, "kind"), "compute#reservationList");
 	assert_int_equal(json_array_size(stj_get(r.json, "items")), 1);
 	st_http_free(&r);
 	/* Resize to 2 is fine (2 GPUs in the zone), to 3 exceeds the zone. */
@@ -119,7 +119,7 @@ static void t_request_id_replay(void **state)
 	sbt_call(sb, "POST", CZ "/reservations?requestId=6f1c8a8e-2f6b-4d3e-9a55-0d6a1f2b3c4d", body,
 		 200, &r2);
 	/* Same operation back, no 409: the retry was recognised. */
-	assert_string_equal(ct_str(&r1, "name"), ct_str(&r2, "name"));
+	assert_string_equal(sbt_str(&r1, "name"), sbt_str(&r2, "name"));
 	assert_null(stj_get(r2.json, "error"));
 	st_http_free(&r1);
 	st_http_free(&r2);
@@ -140,7 +140,7 @@ static void t_request_id_replay(void **state)
 		 "{\"name\":\"vm-rid\",\"machineType\":\"e2-small\"}", 200, &r1);
 	sbt_call(sb, "POST", CZ "/instances?requestId=0b7e3a5c-1d2e-4f60-8a9b-c0d1e2f3a4b5",
 		 "{\"name\":\"vm-rid\",\"machineType\":\"e2-small\"}", 200, &r2);
-	assert_string_equal(ct_str(&r1, "name"), ct_str(&r2, "name"));
+	assert_string_equal(sbt_str(&r1, "name"), sbt_str(&r2, "name"));
 	st_http_free(&r1);
 	st_http_free(&r2);
 	sbt_call(sb, "GET", CZ "/instances", NULL, 200, &r1);
@@ -163,7 +163,7 @@ static void t_templates_and_validation(void **state)
 		 "{\"confidentialInstanceType\":\"SEV_SNP\"},\"scheduling\":{\"onHostMaintenance\":"
 		 "\"TERMINATE\"}}}", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "a3-highgpu-1g");
-	assert_non_null(strstr(ct_str(&r, "error.message"), "SEV_SNP"));
+	assert_non_null(strstr(sbt_str(&r, "error.message"), "SEV_SNP"));
 	st_http_free(&r);
 	sbt_call(sb, "POST", CZ "/instances", "{\"name\":\"snp\",\"machineType\":\"c3-standard-4\","
 		 "\"confidentialInstanceConfig\":{\"confidentialInstanceType\":\"SEV_SNP\"},"
@@ -176,8 +176,8 @@ static void t_templates_and_validation(void **state)
 	assert_non_null(strstr(stj_str(op, "selfLink"), "/global/operations/"));
 	json_decref(op);
 	sbt_call(sb, "GET", CG "/instanceTemplates/tmpl-tdx", NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "kind"), "compute#instanceTemplate");
-	assert_string_equal(ct_str(&r, "properties.confidentialInstanceConfig.confidentialInstanceType"),
+	assert_string_equal(sbt_str(&r, "kind"), "compute#instanceTemplate");
+	assert_string_equal(sbt_str(&r, "properties.confidentialInstanceConfig.confidentialInstanceType"),
 			    "TDX");
 	st_http_free(&r);
 	sbt_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"tmpl-tdx\",\"properties\":{"
@@ -216,22 +216,22 @@ static void t_instance_lifecycle(void **state)
 	no_error(op);
 	json_decref(op);
 	sbt_call(sb, "GET", CZ "/instances/vm1", NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "status"), "RUNNING");
-	assert_string_equal(ct_str(&r, "confidentialInstanceConfig.confidentialInstanceType"), "TDX");
-	assert_non_null(strstr(ct_str(&r, "machineType"), "/zones/us-central1-a/machineTypes/a3-highgpu-1g"));
-	assert_non_null(strstr(ct_str(&r, "guestAccelerators.0.acceleratorType"), "nvidia-h100-80gb"));
-	assert_non_null(ct_str(&r, "metadata.fingerprint"));
+	assert_string_equal(sbt_str(&r, "status"), "RUNNING");
+	assert_string_equal(sbt_str(&r, "confidentialInstanceConfig.confidentialInstanceType"), "TDX");
+	assert_non_null(strstr(sbt_str(&r, "machineType"), "/zones/us-central1-a/machineTypes/a3-highgpu-1g"));
+	assert_non_null(strstr(sbt_str(&r, "guestAccelerators.0.acceleratorType"), "nvidia-h100-80gb"));
+	assert_non_null(sbt_str(&r, "metadata.fingerprint"));
 	assert_null(stj_get(r.json, "_sb"));
 	/* A stale fingerprint is refused with 412; the current one works. */
 	st_http_free(&r);
 	sbt_call(sb, "POST", CZ "/instances/vm1/setMetadata",
 		 "{\"fingerprint\":\"c3RhbGU=\",\"items\":[{\"key\":\"a\",\"value\":\"b\"}]}", 412, &r);
 	ct_error(&r, 412, "FAILED_PRECONDITION", "fingerprint");
-	assert_string_equal(ct_str(&r, "error.errors.0.reason"), "conditionNotMet");
+	assert_string_equal(sbt_str(&r, "error.errors.0.reason"), "conditionNotMet");
 	st_http_free(&r);
 	sbt_call(sb, "GET", CZ "/instances/vm1", NULL, 200, &r);
 	body = st_xasprintf("{\"fingerprint\":\"%s\",\"items\":[{\"key\":\"a\",\"value\":\"b\"}]}",
-			    ct_str(&r, "metadata.fingerprint"));
+			    sbt_str(&r, "metadata.fingerprint"));
 	st_http_free(&r);
 	op = ct_op(sb, "POST", CZ "/instances/vm1/setMetadata", body);
 	no_error(op);
@@ -251,11 +251,11 @@ static void t_instance_lifecycle(void **state)
 	sbt_call(sb, "GET", CZ "/instances/vm1/serialPort?port=9", NULL, 400, &r);
 	st_http_free(&r);
 	sbt_call(sb, "GET", CZ "/instances/vm1/serialPort?start=100000000", NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "contents"), "");
+	assert_string_equal(sbt_str(&r, "contents"), "");
 	st_http_free(&r);
 	sbt_call(sb, "GET", CZ "/instances/vm1/getShieldedInstanceIdentity", NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "kind"), "compute#shieldedInstanceIdentity");
-	assert_non_null(strstr(ct_str(&r, "signingKey.ekPub"), "BEGIN PUBLIC KEY"));
+	assert_string_equal(sbt_str(&r, "kind"), "compute#shieldedInstanceIdentity");
+	assert_non_null(strstr(sbt_str(&r, "signingKey.ekPub"), "BEGIN PUBLIC KEY"));
 	st_http_free(&r);
 	/* Stop, start, reset. */
 	op = ct_op(sb, "POST", CZ "/instances/vm1/stop", NULL);
@@ -362,8 +362,8 @@ static void t_capacity_and_flex_start(void **state)
 		 "\"scheduling\":{\"onHostMaintenance\":\"TERMINATE\",\"provisioningModel\":\"FLEX_START\","
 		 "\"maxRunDuration\":{\"seconds\":\"600\"},\"instanceTerminationAction\":\"DELETE\"}}",
 		 200, &r);
-	assert_string_equal(ct_str(&r, "status"), "RUNNING");
-	assert_non_null(strstr(ct_str(&r, "statusMessage"), "Queued"));
+	assert_string_equal(sbt_str(&r, "status"), "RUNNING");
+	assert_non_null(strstr(sbt_str(&r, "statusMessage"), "Queued"));
 	{
 		json_t *flex_op = json_incref(r.json);
 		st_http_resp w;
@@ -375,7 +375,7 @@ static void t_capacity_and_flex_start(void **state)
 		st_http_free(&r);
 		ct_sleep_ms(1500); /* 30 sandbox seconds: still no capacity */
 		sbt_call(sb, "GET", url, NULL, 200, &w);
-		assert_string_equal(ct_str(&w, "status"), "RUNNING");
+		assert_string_equal(sbt_str(&w, "status"), "RUNNING");
 		st_http_free(&w);
 		ct_until(sb, CZ "/instances/flex-1", "status", "PROVISIONING", 0);
 		/* wait returns by its deadline, not done (X-Server-Timeout: 1 second). */
@@ -385,7 +385,7 @@ static void t_capacity_and_flex_start(void **state)
 
 			assert_int_equal(st_http(sb, "POST", wt.url, NULL, 0, NULL, NULL, hdr, &w), 0);
 			assert_int_equal(w.status, 200);
-			assert_string_equal(ct_str(&w, "status"), "RUNNING");
+			assert_string_equal(sbt_str(&w, "status"), "RUNNING");
 			assert_true(st_mono_ms() - t0 >= 900 && st_mono_ms() - t0 < 5000);
 			st_http_free(&w);
 		}
@@ -553,7 +553,7 @@ static void t_hostile_bodies(void **state)
 
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		sbt_call(sb, "POST", CZ "/instances", bodies[i], 400, &r);
-		assert_non_null(ct_str(&r, "error.message"));
+		assert_non_null(sbt_str(&r, "error.message"));
 		st_http_free(&r);
 	}
 	sbt_call(sb, "POST", CG "/instanceTemplates", "{\"name\":\"t\",\"properties\":5}", 400, &r);

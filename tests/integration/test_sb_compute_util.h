@@ -21,11 +21,6 @@
 #define CZ "/compute/v1/projects/p1/zones/us-central1-a"
 #define CG "/compute/v1/projects/p1/global"
 
-static inline const char *ct_str(const st_http_resp *r, const char *path)
-{
-	return stj_str(r->json, path);
-}
-
 /* Error envelope check: HTTP code, status name and a message containing needle. */
 static inline void ct_error(const st_http_resp *r, long code, const char *status,
 			    const char *needle)
@@ -61,7 +56,7 @@ static inline json_t *ct_wait_op(const st_sandbox *sb, const json_t *op)
 	assert_non_null(self);
 	for (i = 0; i < 60; i++) {
 		sbt_call(sb, "POST", url, NULL, 200, &r);
-		if (strcmp(ct_str(&r, "status"), "DONE") == 0) {
+		if (strcmp(sbt_str(&r, "status"), "DONE") == 0) {
 			out = json_incref(r.json);
 			st_http_free(&r);
 			break;
@@ -81,7 +76,7 @@ static inline json_t *ct_op(const st_sandbox *sb, const char *method, const char
 	json_t *done;
 
 	sbt_call(sb, method, path, body, 200, &r);
-	assert_string_equal(ct_str(&r, "kind"), "compute#operation");
+	assert_string_equal(sbt_str(&r, "kind"), "compute#operation");
 	done = ct_wait_op(sb, r.json);
 	st_http_free(&r);
 	return done;
@@ -97,7 +92,7 @@ static inline void ct_until(const st_sandbox *sb, const char *path, const char *
 
 	for (;;) {
 		sbt_call(sb, "GET", path, NULL, 200, &r);
-		got = ct_str(&r, field);
+		got = sbt_str(&r, field);
 		if ((got && strcmp(got, want) == 0) || waited >= timeout_ms)
 			break;
 		st_http_free(&r);
@@ -119,7 +114,7 @@ static inline char *ct_serial(const st_sandbox *sb, const char *inst)
 	char *out;
 
 	sbt_call(sb, "GET", p, NULL, 200, &r);
-	out = st_xstrdup(ct_str(&r, "contents"));
+	out = st_xstrdup(sbt_str(&r, "contents"));
 	st_http_free(&r);
 	free(p);
 	return out;

@@ -37,11 +37,6 @@ static inline const char *sbt_reason(const st_http_resp *r)
 	return json_string_value(json_object_get(json_array_get(d, 0), "reason"));
 }
 
-static inline const char *sbt_str(const st_http_resp *r, const char *key)
-{
-	return json_string_value(json_object_get(r->json, key));
-}
-
 /* SIGTERM and wait: the sandbox must exit 0 (under ASan a leak or an error in the
  * sandbox itself shows up here as a non-zero exit). */
 static inline void sbt_stop(st_sandbox *sb)

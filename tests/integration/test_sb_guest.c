@@ -39,8 +39,8 @@ static char *vm_with_script(st_sandbox *sb, const char *name, const char *script
 
 	assert_null(stj_get(op, "error"));
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "status"), "RUNNING");
-	id = st_xstrdup(ct_str(&r, "id"));
+	assert_string_equal(sbt_str(&r, "status"), "RUNNING");
+	id = st_xstrdup(sbt_str(&r, "id"));
 	st_http_free(&r);
 	json_decref(op);
 	json_decref(body);
@@ -310,12 +310,12 @@ static void t_serial_window(void **state)
 		sbt_call(sb, "GET", p, NULL, 200, &r);
 		assert_true(stj_int64(r.json, "start", &st));
 		assert_true(stj_int64(r.json, "next", &next));
-		assert_true(strlen(ct_str(&r, "contents")) <= (1 << 20));
+		assert_true(strlen(sbt_str(&r, "contents")) <= (1 << 20));
 		if (i == 0)
 			assert_true(st > 0); /* the oldest output was dropped: start moved */
 		else
 			assert_true(st == start);
-		seen = strstr(ct_str(&r, "contents"), "tail-marker") != NULL;
+		seen = strstr(sbt_str(&r, "contents"), "tail-marker") != NULL;
 		start = next;
 		st_http_free(&r);
 		free(p);

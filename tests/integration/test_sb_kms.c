@@ -17,8 +17,8 @@ static void key_rings(void **st)
 	st_sandbox *sb = *st;
 	st_http_resp r;
 	sbt_call(sb, "POST", KT_LOC "/keyRings?keyRingId=ring1", "{}", 200, &r);
-	assert_string_equal(kt_str(&r, "name"), "projects/p1/locations/us-central1/keyRings/ring1");
-	assert_non_null(kt_str(&r, "createTime"));
+	assert_string_equal(sbt_str(&r, "name"), "projects/p1/locations/us-central1/keyRings/ring1");
+	assert_non_null(sbt_str(&r, "createTime"));
 	st_http_free(&r);
 	sbt_call(sb, "POST", KT_LOC "/keyRings?keyRingId=ring1", "{}", 409, &r);
 	kt_error(&r, 409, "ALREADY_EXISTS", "ring1");
@@ -29,12 +29,12 @@ static void key_rings(void **st)
 	sbt_call(sb, "GET", KT_LOC "/keyRings?pageSize=1", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "keyRings")), 1);
 	char *next = st_xasprintf(KT_LOC "/keyRings?pageSize=1&pageToken=%s",
-				  kt_str(&r, "nextPageToken"));
+				  sbt_str(&r, "nextPageToken"));
 	st_http_free(&r);
 	sbt_call(sb, "GET", next, NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "keyRings.0.name"),
+	assert_string_equal(sbt_str(&r, "keyRings.0.name"),
 			    "projects/p1/locations/us-central1/keyRings/ring2");
-	assert_null(kt_str(&r, "nextPageToken"));
+	assert_null(sbt_str(&r, "nextPageToken"));
 	st_http_free(&r);
 	free(next);
 }
@@ -72,9 +72,9 @@ static void crypto_keys(void **st)
 		 "\"nextRotationTime\":\"2099-01-01T00:00:00Z\",\"labels\":{\"app\":\"t\"},"
 		 "\"versionTemplate\":{\"algorithm\":\"GOOGLE_SYMMETRIC_ENCRYPTION\","
 		 "\"protectionLevel\":\"SOFTWARE\"}}", 200, &r);
-	assert_string_equal(kt_str(&r, "primary.state"), "ENABLED");
-	assert_string_equal(kt_str(&r, "primary.name"), KT_KEYNAME "/cryptoKeyVersions/1");
-	assert_string_equal(kt_str(&r, "rotationPeriod"), "2592000s");
+	assert_string_equal(sbt_str(&r, "primary.state"), "ENABLED");
+	assert_string_equal(sbt_str(&r, "primary.name"), KT_KEYNAME "/cryptoKeyVersions/1");
+	assert_string_equal(sbt_str(&r, "rotationPeriod"), "2592000s");
 	assert_null(json_object_get(json_object_get(r.json, "primary"), "_material"));
 	st_http_free(&r);
 	sbt_call(sb, "POST", KT_RING "/cryptoKeys?cryptoKeyId=key1", "{\"purpose\":\"ENCRYPT_DECRYPT\"}",
@@ -90,12 +90,12 @@ static void crypto_keys(void **st)
 	st_http_free(&r);
 	sbt_call(sb, "PATCH", KT_KEY "?updateMask=rotationPeriod,labels",
 		 "{\"rotationPeriod\":\"86400s\",\"labels\":{\"b\":\"c\"}}", 200, &r);
-	assert_string_equal(kt_str(&r, "rotationPeriod"), "86400s");
-	assert_string_equal(kt_str(&r, "labels.b"), "c");
-	assert_null(kt_str(&r, "labels.app"));
+	assert_string_equal(sbt_str(&r, "rotationPeriod"), "86400s");
+	assert_string_equal(sbt_str(&r, "labels.b"), "c");
+	assert_null(sbt_str(&r, "labels.app"));
 	st_http_free(&r);
 	sbt_call(sb, "GET", KT_KEY, NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "rotationPeriod"), "86400s");
+	assert_string_equal(sbt_str(&r, "rotationPeriod"), "86400s");
 	st_http_free(&r);
 }
 
@@ -159,18 +159,18 @@ static void versions(void **st)
 	json_t *list = json_object_get(r.json, "cryptoKeyVersions");
 	assert_int_equal(json_array_size(list), 11);
 	/* numeric order, not "1, 10, 11, 2" */
-	assert_string_equal(kt_str(&r, "cryptoKeyVersions.1.name"), KT_KEYNAME "/cryptoKeyVersions/2");
+	assert_string_equal(sbt_str(&r, "cryptoKeyVersions.1.name"), KT_KEYNAME "/cryptoKeyVersions/2");
 	st_http_free(&r);
 	const char *v2 = KT_KEY "/cryptoKeyVersions/2";
 	sbt_call(sb, "PATCH", KT_KEY "/cryptoKeyVersions/2?updateMask=state", "{\"state\":\"DISABLED\"}",
 		 200, &r);
-	assert_string_equal(kt_str(&r, "state"), "DISABLED");
+	assert_string_equal(sbt_str(&r, "state"), "DISABLED");
 	st_http_free(&r);
 	kt_do(sb, "PATCH", KT_KEY "/cryptoKeyVersions/2?updateMask=state", "{\"state\":\"ENABLED\"}",
 	      200);
 	sbt_call(sb, "POST", KT_KEY "/cryptoKeyVersions/2:destroy", "{}", 200, &r);
-	assert_string_equal(kt_str(&r, "state"), "DESTROY_SCHEDULED");
-	assert_non_null(kt_str(&r, "destroyTime"));
+	assert_string_equal(sbt_str(&r, "state"), "DESTROY_SCHEDULED");
+	assert_non_null(sbt_str(&r, "destroyTime"));
 	st_http_free(&r);
 	sbt_call(sb, "PATCH", KT_KEY "/cryptoKeyVersions/2?updateMask=state", "{\"state\":\"ENABLED\"}",
 		 400, &r);
@@ -179,13 +179,13 @@ static void versions(void **st)
 	sbt_call(sb, "POST", KT_KEY "/cryptoKeyVersions/2:destroy", "{}", 400, &r);
 	st_http_free(&r);
 	sbt_call(sb, "POST", KT_KEY "/cryptoKeyVersions/2:restore", "{}", 200, &r);
-	assert_string_equal(kt_str(&r, "state"), "DISABLED");
-	assert_null(kt_str(&r, "destroyTime"));
+	assert_string_equal(sbt_str(&r, "state"), "DISABLED");
+	assert_null(sbt_str(&r, "destroyTime"));
 	st_http_free(&r);
 	sbt_call(sb, "POST", KT_KEY "/cryptoKeyVersions/3:restore", "{}", 400, &r);
 	st_http_free(&r);
 	sbt_call(sb, "GET", v2, NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "state"), "DISABLED");
+	assert_string_equal(sbt_str(&r, "state"), "DISABLED");
 	st_http_free(&r);
 	sbt_call(sb, "GET", KT_KEY "/cryptoKeyVersions/99", NULL, 404, &r);
 	st_http_free(&r);
@@ -200,7 +200,7 @@ static void versions(void **st)
 	sbt_call(sb, "POST", KT_KEY ":updatePrimaryVersion", "{\"cryptoKeyVersionId\":\"2\"}", 400, &r);
 	st_http_free(&r);
 	sbt_call(sb, "POST", KT_KEY ":updatePrimaryVersion", "{\"cryptoKeyVersionId\":\"5\"}", 200, &r);
-	assert_string_equal(kt_str(&r, "primary.name"), KT_KEYNAME "/cryptoKeyVersions/5");
+	assert_string_equal(sbt_str(&r, "primary.name"), KT_KEYNAME "/cryptoKeyVersions/5");
 	st_http_free(&r);
 }
 
@@ -217,7 +217,7 @@ static char *encrypt(const st_sandbox *sb, const char *pt, const char *aad, long
 		       : st_xasprintf("{\"plaintext\":\"%s\"}", p);
 	st_http_resp r;
 	sbt_call(sb, "POST", KT_KEY ":encrypt", body, want, &r);
-	char *ct = want == 200 ? st_xstrdup(kt_str(&r, "ciphertext")) : NULL;
+	char *ct = want == 200 ? st_xstrdup(sbt_str(&r, "ciphertext")) : NULL;
 	st_http_free(&r);
 	free(p), free(a), free(body);
 	return ct;
@@ -234,7 +234,7 @@ static void decrypt_expect(const st_sandbox *sb, const char *ct, const char *aad
 	sbt_call(sb, "POST", KT_KEY ":decrypt", body, want, &r);
 	if (want == 200) {
 		size_t n = 0;
-		const char *p = kt_str(&r, "plaintext");
+		const char *p = sbt_str(&r, "plaintext");
 		unsigned char *raw = st_base64_decode(p, strlen(p), &n);
 		assert_int_equal(n, strlen(pt_or_status));
 		assert_memory_equal(raw, pt_or_status, n);
@@ -304,11 +304,11 @@ static void encrypt_crc32c_and_bad_input(void **st)
 				  (unsigned)st_crc32c(0, "hi", 2));
 	sbt_call(sb, "POST", KT_KEY ":encrypt", good, 200, &r);
 	assert_true(json_is_true(json_object_get(r.json, "verifiedPlaintextCrc32c")));
-	const char *ct = kt_str(&r, "ciphertext");
+	const char *ct = sbt_str(&r, "ciphertext");
 	size_t n = 0;
 	unsigned char *raw = st_base64_decode(ct, strlen(ct), &n);
 	int64_t crc = 0;
-	const char *crcs = kt_str(&r, "ciphertextCrc32c");
+	const char *crcs = sbt_str(&r, "ciphertextCrc32c");
 	crc = strtoll(crcs, NULL, 10);
 	assert_int_equal((uint32_t)crc, st_crc32c(0, raw, n));
 	char *dec = st_xasprintf("{\"ciphertext\":\"%s\",\"ciphertextCrc32c\":\"%lld\"}", ct,
@@ -346,19 +346,19 @@ static void iam_policy(void **st)
 	st_http_resp r;
 	kt_make_key(sb);
 	sbt_call(sb, "GET", KT_KEY ":getIamPolicy?options.requestedPolicyVersion=3", NULL, 200, &r);
-	char *etag = st_xstrdup(kt_str(&r, "etag"));
+	char *etag = st_xstrdup(sbt_str(&r, "etag"));
 	st_http_free(&r);
 	char *body = st_xasprintf("{\"policy\":{\"etag\":\"%s\",\"bindings\":[{\"role\":\"%s\","
 				  "\"members\":[\"user:a@x.org\"]}]}}", etag, KT_ED);
 	sbt_call(sb, "POST", KT_KEY ":setIamPolicy", body, 200, &r);
-	assert_string_not_equal(kt_str(&r, "etag"), etag);
+	assert_string_not_equal(sbt_str(&r, "etag"), etag);
 	st_http_free(&r);
 	/* the same stale etag again: a concurrent change */
 	sbt_call(sb, "POST", KT_KEY ":setIamPolicy", body, 409, &r);
 	kt_error(&r, 409, "ABORTED", "concurrent");
 	st_http_free(&r);
 	sbt_call(sb, "GET", KT_KEY ":getIamPolicy", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "bindings.0.members.0"), "user:a@x.org");
+	assert_string_equal(sbt_str(&r, "bindings.0.members.0"), "user:a@x.org");
 	st_http_free(&r);
 	const char *bad[] = {
 		"{}",

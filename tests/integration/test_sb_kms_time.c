@@ -10,7 +10,7 @@ static char *encrypt_hi(const st_sandbox *sb)
 {
 	st_http_resp r;
 	sbt_call(sb, "POST", KT_KEY ":encrypt", "{\"plaintext\":\"aGk=\"}", 200, &r);
-	char *ct = st_xstrdup(kt_str(&r, "ciphertext"));
+	char *ct = st_xstrdup(sbt_str(&r, "ciphertext"));
 	st_http_free(&r);
 	return ct;
 }
@@ -25,7 +25,7 @@ static long decrypt_status(const st_sandbox *sb, const char *ct, char **state_ms
 	if (state_msg)
 		*state_msg = st_xstrdup(r.body ? r.body : "");
 	if (st == 200)
-		assert_string_equal(kt_str(&r, "plaintext"), "aGk=");
+		assert_string_equal(sbt_str(&r, "plaintext"), "aGk=");
 	st_http_free(&r);
 	free(body);
 	return st;
@@ -42,7 +42,7 @@ static void rotation_under_time_scale(void **st)
 	st_http_resp r;
 	sbt_call(sb, "GET", KT_KEY, NULL, 200, &r);
 	int64_t t0;
-	assert_int_equal(st_rfc3339_parse(kt_str(&r, "createTime"), &t0), 0);
+	assert_int_equal(st_rfc3339_parse(sbt_str(&r, "createTime"), &t0), 0);
 	st_http_free(&r);
 	/* two sandbox hours from the key's creation: under a second of real time */
 	char next[48], *body;
@@ -53,11 +53,11 @@ static void rotation_under_time_scale(void **st)
 				  8000));
 	sbt_call(sb, "GET", KT_KEY, NULL, 200, &r);
 	int64_t moved;
-	assert_int_equal(st_rfc3339_parse(kt_str(&r, "nextRotationTime"), &moved), 0);
+	assert_int_equal(st_rfc3339_parse(sbt_str(&r, "nextRotationTime"), &moved), 0);
 	/* the next rotation is whole periods after the first one */
 	assert_true(moved > t0 + 2 * 3600 * 1000LL);
 	assert_int_equal((moved - (t0 + 2 * 3600 * 1000LL)) % (86400 * 1000LL), 0);
-	assert_string_equal(kt_str(&r, "primary.state"), "ENABLED");
+	assert_string_equal(sbt_str(&r, "primary.state"), "ENABLED");
 	st_http_free(&r);
 	/* what the old primary encrypted still decrypts */
 	assert_int_equal(decrypt_status(sb, old, NULL), 200);
@@ -83,7 +83,7 @@ static void destroy_after_scheduled_duration(void **st)
 	assert_true(kt_wait_field(sb, KT_KEY "/cryptoKeyVersions/1", "state", "DESTROYED", 8000));
 	st_http_resp r;
 	sbt_call(sb, "GET", KT_KEY "/cryptoKeyVersions/1", NULL, 200, &r);
-	assert_non_null(kt_str(&r, "destroyEventTime"));
+	assert_non_null(sbt_str(&r, "destroyEventTime"));
 	st_http_free(&r);
 	char *msg = NULL;
 	assert_int_equal(decrypt_status(sb, ct, &msg), 400);

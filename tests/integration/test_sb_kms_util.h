@@ -49,16 +49,6 @@ static inline void kt_error(const st_http_resp *r, long code, const char *status
 		fail_msg("error message '%s' lacks '%s'", msg, needle);
 }
 
-static inline const char *kt_str(const st_http_resp *r, const char *path)
-{
-	json_t *v = r->json;
-	char *p = st_xstrdup(path), *save = NULL;
-	for (char *k = strtok_r(p, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(k)) : json_object_get(v, k);
-	free(p);
-	return json_string_value(v);
-}
-
 /* Stops the sandbox and keeps its state directory for a restart; st_sandbox_stop
  * leaves the state and log strings allocated in that case, so they are freed here. */
 static inline void kt_stop_keep(st_sandbox *sb, int sig)
@@ -103,7 +93,7 @@ static inline void kt_grant(const st_sandbox *sb, const char *key_path, const ch
 	char *p = st_xasprintf("%s:getIamPolicy", key_path);
 	sbt_call(sb, "GET", p, NULL, 200, &r);
 	char *body = st_xasprintf("{\"policy\":{\"etag\":\"%s\",\"bindings\":[{\"role\":\"%s\","
-				  "\"members\":[%s]}]}}", kt_str(&r, "etag"), role, members);
+				  "\"members\":[%s]}]}}", sbt_str(&r, "etag"), role, members);
 	st_http_free(&r);
 	free(p);
 	p = st_xasprintf("%s:setIamPolicy", key_path);
@@ -119,7 +109,7 @@ static inline bool kt_wait_field(const st_sandbox *sb, const char *path, const c
 	for (int64_t end = st_mono_ms() + timeout_ms; st_mono_ms() < end; usleep(100000)) {
 		st_http_resp r;
 		sbt_call(sb, "GET", path, NULL, 200, &r);
-		const char *v = kt_str(&r, field);
+		const char *v = sbt_str(&r, field);
 		bool ok = v && !strcmp(v, want);
 		st_http_free(&r);
 		if (ok)
@@ -178,7 +168,7 @@ static inline char *kt_agent_member(const st_sandbox *sb)
 {
 	st_http_resp r;
 	sbt_call(sb, "GET", "/storage/v1/projects/p1/serviceAccount", NULL, 200, &r);
-	char *m = st_xasprintf("serviceAccount:%s", kt_str(&r, "email_address"));
+	char *m = st_xasprintf("serviceAccount:%s", sbt_str(&r, "email_address"));
 	st_http_free(&r);
 	return m;
 }

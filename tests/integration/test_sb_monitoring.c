@@ -26,9 +26,9 @@ static void t_descriptors(void **state)
 	sbt_call(sb, "GET", "/v3/projects/p1/metricDescriptors?filter=metric.type%3Dstarts_with(%22"
 		 "compute.googleapis.com%2Finstance%2Fintegrity%22)", NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "metricDescriptors")), 2);
-	assert_string_equal(ct_str(&r, "metricDescriptors.0.type"),
+	assert_string_equal(sbt_str(&r, "metricDescriptors.0.type"),
 			    "compute.googleapis.com/instance/integrity/early_boot_validation_status");
-	assert_string_equal(ct_str(&r, "metricDescriptors.1.metricKind"), "GAUGE");
+	assert_string_equal(sbt_str(&r, "metricDescriptors.1.metricKind"), "GAUGE");
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/v3/projects/p1/metricDescriptors?filter=metric.type%20%3D%20%22nope%22",
 		 NULL, 200, &r);
@@ -47,26 +47,26 @@ static void t_alert_policies(void **state)
 
 	sbt_call(sb, "POST", "/v3/projects/p1/alertPolicies",
 		 POLICY("compute.googleapis.com/instance/integrity/late_boot_validation_status"), 200, &r);
-	name = st_xstrdup(ct_str(&r, "name"));
+	name = st_xstrdup(sbt_str(&r, "name"));
 	assert_true(st_starts_with(name, "projects/p1/alertPolicies/"));
 	assert_true(stj_bool(r.json, "enabled", false));
-	assert_true(st_starts_with(ct_str(&r, "conditions.0.name"), name));
+	assert_true(st_starts_with(sbt_str(&r, "conditions.0.name"), name));
 	st_http_free(&r);
 	/* Not idempotent: a second create makes a second policy. */
 	sbt_call(sb, "POST", "/v3/projects/p1/alertPolicies",
 		 POLICY("compute.googleapis.com/instance/integrity/late_boot_validation_status"), 200, &r);
-	assert_string_not_equal(ct_str(&r, "name"), name);
+	assert_string_not_equal(sbt_str(&r, "name"), name);
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/v3/projects/p1/alertPolicies", NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "alertPolicies")), 2);
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/v3/projects/p1/alertPolicies?pageSize=1", NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "alertPolicies")), 1);
-	assert_non_null(ct_str(&r, "nextPageToken"));
+	assert_non_null(sbt_str(&r, "nextPageToken"));
 	st_http_free(&r);
 	path = st_xasprintf("/v3/%s", name);
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	assert_string_equal(ct_str(&r, "displayName"), "late boot");
+	assert_string_equal(sbt_str(&r, "displayName"), "late boot");
 	st_http_free(&r);
 	sbt_call(sb, "DELETE", path, NULL, 200, &r);
 	st_http_free(&r);
@@ -112,9 +112,9 @@ static void t_integrity_time_series(void **state)
 	json_decref(op);
 	sbt_call(sb, "GET", q, NULL, 200, &r);
 	assert_int_equal(json_array_size(stj_get(r.json, "timeSeries")), 1);
-	assert_string_equal(ct_str(&r, "timeSeries.0.metric.labels.status"), "passed");
-	assert_string_equal(ct_str(&r, "timeSeries.0.resource.type"), "gce_instance");
-	assert_string_equal(ct_str(&r, "timeSeries.0.points.0.value.int64Value"), "1");
+	assert_string_equal(sbt_str(&r, "timeSeries.0.metric.labels.status"), "passed");
+	assert_string_equal(sbt_str(&r, "timeSeries.0.resource.type"), "gce_instance");
+	assert_string_equal(sbt_str(&r, "timeSeries.0.points.0.value.int64Value"), "1");
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/v3/projects/p1/timeSeries?filter=metric.type%3D%22x%22", NULL, 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "endTime");

@@ -15,11 +15,11 @@ static void service_agent(void **st)
 	st_sandbox *sb = *st;
 	st_http_resp r;
 	sbt_call(sb, "GET", "/storage/v1/projects/p1/serviceAccount", NULL, 200, &r);
-	const char *e = kt_str(&r, "email_address");
+	const char *e = sbt_str(&r, "email_address");
 	assert_non_null(e);
 	assert_true(st_starts_with(e, "service-"));
 	assert_true(st_ends_with(e, "@gs-project-accounts.iam.gserviceaccount.com"));
-	assert_string_equal(kt_str(&r, "kind"), "storage#serviceAccount");
+	assert_string_equal(sbt_str(&r, "kind"), "storage#serviceAccount");
 	st_http_free(&r);
 }
 
@@ -43,10 +43,10 @@ static void cmek_bucket_needs_agent_grant(void **st)
 	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
 	sbt_call(sb, "POST", "/storage/v1/b?project=p1", recipe_bucket, 403, &r);
 	kt_error(&r, 403, "PERMISSION_DENIED", "roles/cloudkms.cryptoKeyEncrypterDecrypter");
-	const char *msg = kt_str(&r, "error.message");
+	const char *msg = sbt_str(&r, "error.message");
 	assert_non_null(strstr(msg, "@gs-project-accounts.iam.gserviceaccount.com"));
 	assert_non_null(strstr(msg, KT_KEYNAME));
-	assert_string_equal(kt_str(&r, "error.errors.0.reason"), "forbidden");
+	assert_string_equal(sbt_str(&r, "error.errors.0.reason"), "forbidden");
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/bkt-1", NULL, 404, &r);
 	st_http_free(&r);
@@ -54,22 +54,22 @@ static void cmek_bucket_needs_agent_grant(void **st)
 	char *members = st_xasprintf("\"%s\",\"%s\"", KT_OPERATOR, agent);
 	kt_grant(sb, KT_KEY, KT_ED, members);
 	sbt_call(sb, "POST", "/storage/v1/b?project=p1", recipe_bucket, 200, &r);
-	assert_string_equal(kt_str(&r, "kind"), "storage#bucket");
-	assert_string_equal(kt_str(&r, "name"), "bkt-1");
-	assert_string_equal(kt_str(&r, "location"), "US-CENTRAL1");
-	assert_string_equal(kt_str(&r, "encryption.defaultKmsKeyName"), KT_KEYNAME);
+	assert_string_equal(sbt_str(&r, "kind"), "storage#bucket");
+	assert_string_equal(sbt_str(&r, "name"), "bkt-1");
+	assert_string_equal(sbt_str(&r, "location"), "US-CENTRAL1");
+	assert_string_equal(sbt_str(&r, "encryption.defaultKmsKeyName"), KT_KEYNAME);
 	assert_true(json_is_true(json_object_get(json_object_get(r.json, "versioning"), "enabled")));
 	assert_int_equal(json_array_size(json_object_get(json_object_get(r.json, "lifecycle"),
 							 "rule")), 2);
-	assert_non_null(kt_str(&r, "projectNumber"));
+	assert_non_null(sbt_str(&r, "projectNumber"));
 	assert_null(json_object_get(r.json, "_project"));
 	st_http_free(&r);
 	sbt_call(sb, "POST", "/storage/v1/b?project=p1", recipe_bucket, 409, &r);
 	kt_error(&r, 409, "ALREADY_EXISTS", NULL);
-	assert_string_equal(kt_str(&r, "error.errors.0.reason"), "conflict");
+	assert_string_equal(sbt_str(&r, "error.errors.0.reason"), "conflict");
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/bkt-1", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "lifecycle.rule.1.action.storageClass"), "COLDLINE");
+	assert_string_equal(sbt_str(&r, "lifecycle.rule.1.action.storageClass"), "COLDLINE");
 	st_http_free(&r);
 	free(members);
 	free(agent);
@@ -145,15 +145,15 @@ static void bucket_get_list_patch_delete(void **st)
 	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"b-one\"}", 200);
 	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"b-two\",\"location\":\"eu\"}", 200);
 	sbt_call(sb, "GET", "/storage/v1/b?project=p1&maxResults=1", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "items.0.name"), "b-one");
-	assert_string_equal(kt_str(&r, "items.0.location"), "US");
+	assert_string_equal(sbt_str(&r, "items.0.name"), "b-one");
+	assert_string_equal(sbt_str(&r, "items.0.location"), "US");
 	char *next = st_xasprintf("/storage/v1/b?project=p1&maxResults=1&pageToken=%s",
-				  kt_str(&r, "nextPageToken"));
+				  sbt_str(&r, "nextPageToken"));
 	st_http_free(&r);
 	sbt_call(sb, "GET", next, NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "items.0.name"), "b-two");
-	assert_string_equal(kt_str(&r, "items.0.locationType"), "multi-region");
-	assert_null(kt_str(&r, "nextPageToken"));
+	assert_string_equal(sbt_str(&r, "items.0.name"), "b-two");
+	assert_string_equal(sbt_str(&r, "items.0.locationType"), "multi-region");
+	assert_null(sbt_str(&r, "nextPageToken"));
 	st_http_free(&r);
 	free(next);
 	/* another project: its Storage API is off */
@@ -162,8 +162,8 @@ static void bucket_get_list_patch_delete(void **st)
 	sbt_call(sb, "PATCH", "/storage/v1/b/b-one",
 		 "{\"versioning\":{\"enabled\":true},\"labels\":{\"a\":\"b\"},\"lifecycle\":{\"rule\":"
 		 "[{\"action\":{\"type\":\"Delete\"},\"condition\":{\"age\":400}}]}}", 200, &r);
-	assert_string_equal(kt_str(&r, "metageneration"), "2");
-	assert_string_equal(kt_str(&r, "labels.a"), "b");
+	assert_string_equal(sbt_str(&r, "metageneration"), "2");
+	assert_string_equal(sbt_str(&r, "labels.a"), "b");
 	st_http_free(&r);
 	sbt_call(sb, "PATCH", "/storage/v1/b/b-one", "{\"lifecycle\":{\"rule\":[{}]}}", 400, &r);
 	st_http_free(&r);
@@ -181,7 +181,7 @@ static void bucket_get_list_patch_delete(void **st)
 	kt_do(sb, "DELETE", "/storage/v1/b/b-one", NULL, 409);
 	sbt_call(sb, "GET", "/storage/v1/b/b-one/o?versions=true", NULL, 200, &r);
 	char *gen = st_xasprintf("/storage/v1/b/b-one/o/x?generation=%s",
-				 kt_str(&r, "items.0.generation"));
+				 sbt_str(&r, "items.0.generation"));
 	st_http_free(&r);
 	kt_do(sb, "DELETE", gen, NULL, 204);
 	kt_do(sb, "DELETE", "/storage/v1/b/b-one", NULL, 204);
@@ -196,9 +196,9 @@ static void bucket_iam_policy(void **st)
 	st_http_resp r;
 	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"sink-dest\"}", 200);
 	sbt_call(sb, "GET", "/storage/v1/b/sink-dest/iam", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "kind"), "storage#policy");
-	assert_string_equal(kt_str(&r, "resourceId"), "projects/_/buckets/sink-dest");
-	assert_string_equal(kt_str(&r, "bindings.0.role"), "roles/storage.legacyBucketOwner");
+	assert_string_equal(sbt_str(&r, "kind"), "storage#policy");
+	assert_string_equal(sbt_str(&r, "resourceId"), "projects/_/buckets/sink-dest");
+	assert_string_equal(sbt_str(&r, "bindings.0.role"), "roles/storage.legacyBucketOwner");
 	json_t *pol = json_deep_copy(r.json);
 	st_http_free(&r);
 	/* grant a log sink's writer identity object creation, read-modify-write */
@@ -207,17 +207,17 @@ static void bucket_iam_policy(void **st)
 					"members", "serviceAccount:sink-writer@logging.example"));
 	char *body = json_dumps(pol, JSON_COMPACT);
 	sbt_call(sb, "PUT", "/storage/v1/b/sink-dest/iam", body, 200, &r);
-	assert_string_not_equal(kt_str(&r, "etag"), json_string_value(json_object_get(pol, "etag")));
+	assert_string_not_equal(sbt_str(&r, "etag"), json_string_value(json_object_get(pol, "etag")));
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/sink-dest/iam", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "bindings.2.role"), "roles/storage.objectCreator");
-	assert_string_equal(kt_str(&r, "bindings.2.members.0"),
+	assert_string_equal(sbt_str(&r, "bindings.2.role"), "roles/storage.objectCreator");
+	assert_string_equal(sbt_str(&r, "bindings.2.members.0"),
 			    "serviceAccount:sink-writer@logging.example");
 	st_http_free(&r);
 	/* the same (now stale) etag again */
 	sbt_call(sb, "PUT", "/storage/v1/b/sink-dest/iam", body, 412, &r);
 	kt_error(&r, 412, "FAILED_PRECONDITION", "etag");
-	assert_string_equal(kt_str(&r, "error.errors.0.reason"), "conditionNotMet");
+	assert_string_equal(sbt_str(&r, "error.errors.0.reason"), "conditionNotMet");
 	st_http_free(&r);
 	sbt_call(sb, "PUT", "/storage/v1/b/sink-dest/iam",
 		 "{\"bindings\":[{\"role\":\"roles/storage.objectViewer\",\"members\":[\"x\"]}]}",

@@ -65,10 +65,10 @@ static void rotation_keeps_old_objects_readable(void **st)
 	kt_do(sb, "POST", KT_KEY "/cryptoKeyVersions", "{}", 200);
 	kt_do(sb, "POST", KT_KEY ":updatePrimaryVersion", "{\"cryptoKeyVersionId\":\"2\"}", 200);
 	kt_upload(sb, BKT, "new", secret, sizeof secret - 1, 200, &r);
-	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/2");
+	assert_string_equal(sbt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/2");
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o/old", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
+	assert_string_equal(sbt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
 	st_http_free(&r);
 	expect_read(sb, "old", 200, NULL);
 	expect_read(sb, "new", 200, NULL);
@@ -213,7 +213,7 @@ static void lifecycle_moves_classes_in_scaled_time(void **st)
 	      "\"matchesPrefix\":[\"tmp/\"]}}]}}", 200);
 	st_http_resp r;
 	kt_upload(sb, "lcb", "data.csv", "abc", 3, 200, &r);
-	assert_string_equal(kt_str(&r, "storageClass"), "STANDARD");
+	assert_string_equal(sbt_str(&r, "storageClass"), "STANDARD");
 	st_http_free(&r);
 	kt_upload(sb, "lcb", "tmp%2Fscratch", "abc", 3, 200, &r);
 	st_http_free(&r);

@@ -22,14 +22,14 @@ static void check_object(const st_http_resp *r, const char *name, const void *da
 	char crc[9], *md5, size[24];
 	kt_hashes(data, len, crc, &md5);
 	snprintf(size, sizeof size, "%zu", len);
-	assert_string_equal(kt_str(r, "kind"), "storage#object");
-	assert_string_equal(kt_str(r, "name"), name);
-	assert_string_equal(kt_str(r, "bucket"), BKT);
-	assert_string_equal(kt_str(r, "size"), size);
-	assert_string_equal(kt_str(r, "crc32c"), crc);
-	assert_string_equal(kt_str(r, "md5Hash"), md5);
-	assert_string_equal(kt_str(r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
-	assert_non_null(kt_str(r, "generation"));
+	assert_string_equal(sbt_str(r, "kind"), "storage#object");
+	assert_string_equal(sbt_str(r, "name"), name);
+	assert_string_equal(sbt_str(r, "bucket"), BKT);
+	assert_string_equal(sbt_str(r, "size"), size);
+	assert_string_equal(sbt_str(r, "crc32c"), crc);
+	assert_string_equal(sbt_str(r, "md5Hash"), md5);
+	assert_string_equal(sbt_str(r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
+	assert_non_null(sbt_str(r, "generation"));
 	assert_null(json_object_get(r->json, "_blob"));
 	assert_null(json_object_get(r->json, "_dek"));
 	free(md5);
@@ -46,7 +46,7 @@ static void media_upload_and_download(void **st)
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o/data%2Fdataset.csv", NULL, 200, &r);
 	check_object(&r, "data/dataset.csv", data, len);
-	const char *media = kt_str(&r, "mediaLink");
+	const char *media = sbt_str(&r, "mediaLink");
 	assert_true(st_starts_with(media, sb->url));
 	st_http_resp m;
 	assert_int_equal(st_http(sb, "GET", media, NULL, 0, NULL, NULL, NULL, &m), 0);
@@ -166,8 +166,8 @@ static void multipart_upload(void **st)
 				 NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	check_object(&r, "mp/a.csv", data, len);
-	assert_string_equal(kt_str(&r, "contentType"), "text/csv");
-	assert_string_equal(kt_str(&r, "metadata.k"), "v");
+	assert_string_equal(sbt_str(&r, "contentType"), "text/csv");
+	assert_string_equal(sbt_str(&r, "metadata.k"), "v");
 	st_http_free(&r);
 	kt_download(sb, BKT, "mp%2Fa.csv", NULL, 200, &r);
 	assert_memory_equal(r.body, data, len);
@@ -275,8 +275,8 @@ static void resumable_upload(void **st)
 				 &r), 0);
 	assert_int_equal(r.status, 200);
 	check_object(&r, "res/x", data, len);
-	assert_string_equal(kt_str(&r, "contentType"), "text/plain");
-	assert_string_equal(kt_str(&r, "metadata.a"), "1");
+	assert_string_equal(sbt_str(&r, "contentType"), "text/plain");
+	assert_string_equal(sbt_str(&r, "metadata.a"), "1");
 	st_http_free(&r);
 	/* asking again after completion gives the object */
 	char *fin = st_xasprintf("Content-Range: bytes */%zu", len);
@@ -357,25 +357,25 @@ static void list_prefix_delimiter_pages(void **st)
 		st_http_free(&r);
 	}
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?delimiter=%2F", NULL, 200, &r);
-	assert_string_equal(kt_str(&r, "items.0.name"), "a");
-	assert_string_equal(kt_str(&r, "items.1.name"), "c");
+	assert_string_equal(sbt_str(&r, "items.0.name"), "a");
+	assert_string_equal(sbt_str(&r, "items.1.name"), "c");
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
-	assert_string_equal(kt_str(&r, "prefixes.0"), "a/");
-	assert_string_equal(kt_str(&r, "prefixes.1"), "b/");
+	assert_string_equal(sbt_str(&r, "prefixes.0"), "a/");
+	assert_string_equal(sbt_str(&r, "prefixes.1"), "b/");
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?prefix=a%2F&delimiter=%2F", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
-	assert_string_equal(kt_str(&r, "prefixes.0"), "a/deep/");
+	assert_string_equal(sbt_str(&r, "prefixes.0"), "a/deep/");
 	st_http_free(&r);
 	/* pages of two: a, a/1 | a/2, a/deep/3 | b/1, c */
 	const char *want[] = {"a", "a/1", "a/2", "a/deep/3", "b/1", "c"};
 	char *path = st_xstrdup("/storage/v1/b/" BKT "/o?maxResults=2");
 	for (int page = 0; page < 3; page++) {
 		sbt_call(sb, "GET", path, NULL, 200, &r);
-		assert_string_equal(kt_str(&r, "items.0.name"), want[2 * page]);
-		assert_string_equal(kt_str(&r, "items.1.name"), want[2 * page + 1]);
+		assert_string_equal(sbt_str(&r, "items.0.name"), want[2 * page]);
+		assert_string_equal(sbt_str(&r, "items.1.name"), want[2 * page + 1]);
 		free(path);
-		const char *t = kt_str(&r, "nextPageToken");
+		const char *t = sbt_str(&r, "nextPageToken");
 		if (page < 2) {
 			assert_non_null(t);
 			path = st_xasprintf("/storage/v1/b/" BKT "/o?maxResults=2&pageToken=%s", t);
@@ -395,16 +395,16 @@ static void generations_and_delete(void **st)
 	st_sandbox *sb = *st;
 	st_http_resp r;
 	kt_upload(sb, BKT, "v", "one", 3, 200, &r);
-	char *g1 = st_xstrdup(kt_str(&r, "generation"));
+	char *g1 = st_xstrdup(sbt_str(&r, "generation"));
 	st_http_free(&r);
 	kt_upload(sb, BKT, "v", "two", 3, 200, &r);
-	char *g2 = st_xstrdup(kt_str(&r, "generation"));
+	char *g2 = st_xstrdup(sbt_str(&r, "generation"));
 	st_http_free(&r);
 	assert_string_not_equal(g1, g2);
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o?versions=true", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
-	assert_string_equal(kt_str(&r, "items.0.generation"), g1);
-	assert_non_null(kt_str(&r, "items.0.timeDeleted"));
+	assert_string_equal(sbt_str(&r, "items.0.generation"), g1);
+	assert_non_null(sbt_str(&r, "items.0.timeDeleted"));
 	st_http_free(&r);
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o", NULL, 200, &r);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
@@ -490,7 +490,7 @@ static void plain_bucket_without_cmek(void **st)
 	st_http_resp r;
 	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"plain\"}", 200);
 	kt_upload(sb, "plain", "p", "google-managed", 14, 200, &r);
-	assert_null(kt_str(&r, "kmsKeyName"));
+	assert_null(sbt_str(&r, "kmsKeyName"));
 	st_http_free(&r);
 	kt_download(sb, "plain", "p", NULL, 200, &r);
 	assert_memory_equal(r.body, "google-managed", 14);
@@ -500,7 +500,7 @@ static void plain_bucket_without_cmek(void **st)
 			       KT_KEYNAME);
 	assert_int_equal(st_http(sb, "POST", p, "z", 1, "text/plain", NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(kt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
+	assert_string_equal(sbt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/1");
 	st_http_free(&r);
 	free(p);
 	/* the versioned name objects report is refused as an upload's key, as Google does */

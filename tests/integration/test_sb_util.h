@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/json.h"
 #include "common/str.h"
 #include "tests/support/stenable.h"
 #include "tests/support/sthttp.h"
@@ -28,6 +29,12 @@ static inline void sbt_call(const st_sandbox *sb, const char *method, const char
 		fprintf(stderr, "%s %s: got %ld, want %ld: %s\n", method, path, r->status, want,
 			r->body ? r->body : "");
 	assert_int_equal(r->status, want);
+}
+
+/* The string at a dotted path ("items.0.name") of the response's JSON, or NULL. */
+static inline const char *sbt_str(const st_http_resp *r, const char *path)
+{
+	return stj_str(r->json, path);
 }
 
 /* Starts sb (state NULL: a fresh temporary state directory) with the extra flags

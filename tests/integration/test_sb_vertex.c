@@ -80,8 +80,8 @@ static char *create(st_sandbox *sb, const char *body)
 	char *name;
 
 	sbt_call(sb, "POST", JOBS, body, 200, &r);
-	assert_string_equal(ct_str(&r, "state"), "JOB_STATE_QUEUED");
-	name = st_xstrdup(ct_str(&r, "name"));
+	assert_string_equal(sbt_str(&r, "state"), "JOB_STATE_QUEUED");
+	name = st_xstrdup(sbt_str(&r, "name"));
 	assert_true(st_starts_with(name, "projects/"));
 	assert_non_null(strstr(name, "/locations/us-central1/customJobs/"));
 	st_http_free(&r);
@@ -108,14 +108,14 @@ static void t_job_writes_into_bucket(void **state)
 
 	ct_until(sb, path, "state", "JOB_STATE_SUCCEEDED", 10000);
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	assert_non_null(ct_str(&r, "startTime"));
-	assert_non_null(ct_str(&r, "endTime"));
+	assert_non_null(sbt_str(&r, "startTime"));
+	assert_non_null(sbt_str(&r, "endTime"));
 	assert_null(stj_get(r.json, "_sb"));
-	assert_string_equal(ct_str(&r, "encryptionSpec.kmsKeyName"), KT_KEYNAME);
+	assert_string_equal(sbt_str(&r, "encryptionSpec.kmsKeyName"), KT_KEYNAME);
 	st_http_free(&r);
 	/* The output is an object of the bucket, under the job's key. */
 	sbt_call(sb, "GET", "/storage/v1/b/" BKT "/o/out%2Fupper.csv", NULL, 200, &r);
-	assert_true(st_starts_with(ct_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/"));
+	assert_true(st_starts_with(sbt_str(&r, "kmsKeyName"), KT_KEYNAME "/cryptoKeyVersions/"));
 	st_http_free(&r);
 	kt_download(sb, BKT, "out%2Fupper.csv", NULL, 200, &r);
 	assert_non_null(strstr(r.body, "VERTEX-SECRET-ROW-42"));
@@ -155,7 +155,7 @@ static void t_failures(void **state)
 
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	assert_non_null(strstr(ct_str(&r, "error.message"), "non-zero status of 3"));
+	assert_non_null(strstr(sbt_str(&r, "error.message"), "non-zero status of 3"));
 	st_http_free(&r);
 	free(body);
 	free(path);
@@ -167,7 +167,7 @@ static void t_failures(void **state)
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
 	sbt_call(sb, "GET", path, NULL, 200, &r);
 	assert_int_equal(json_integer_value(stj_get(r.json, "error.code")), 4);
-	assert_non_null(strstr(ct_str(&r, "error.message"), "timeout"));
+	assert_non_null(strstr(sbt_str(&r, "error.message"), "timeout"));
 	st_http_free(&r);
 	free(body);
 	free(path);
@@ -178,7 +178,7 @@ static void t_failures(void **state)
 	path = job_path(name);
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	assert_non_null(strstr(ct_str(&r, "error.message"), "no-such-bucket"));
+	assert_non_null(strstr(sbt_str(&r, "error.message"), "no-such-bucket"));
 	st_http_free(&r);
 	free(body);
 	free(path);
@@ -199,7 +199,7 @@ static void t_write_back_failure_keeps_outputs(void **state)
 	kt_grant(sb, KT_KEY, KT_ED, "\"" KT_OPERATOR "\"");
 	ct_until(sb, path, "state", "JOB_STATE_FAILED", 10000);
 	sbt_call(sb, "GET", path, NULL, 200, &r);
-	msg = st_xstrdup(ct_str(&r, "error.message"));
+	msg = st_xstrdup(sbt_str(&r, "error.message"));
 	st_http_free(&r);
 	assert_non_null(strstr(msg, "Writing the job's output back"));
 	assert_non_null(strstr(msg, "gs-project-accounts"));
@@ -294,8 +294,8 @@ static void t_cancel_and_delete(void **state)
 	st_http_free(&r);
 	sbt_call(sb, "DELETE", path, NULL, 200, &r);
 	assert_true(stj_bool(r.json, "done", false));
-	assert_non_null(strstr(ct_str(&r, "name"), "/operations/"));
-	opp = st_xasprintf("/v1/%s", ct_str(&r, "name"));
+	assert_non_null(strstr(sbt_str(&r, "name"), "/operations/"));
+	opp = st_xasprintf("/v1/%s", sbt_str(&r, "name"));
 	st_http_free(&r);
 	sbt_call(sb, "GET", opp, NULL, 200, &r);
 	assert_true(stj_bool(r.json, "done", false));
@@ -367,7 +367,7 @@ static void t_restart_keeps_jobs(void **state)
 	/* A job cut off by the restart says so instead of hanging in RUNNING. */
 	ct_until(sb, lpath, "state", "JOB_STATE_FAILED", 0);
 	sbt_call(sb, "GET", lpath, NULL, 200, &r);
-	assert_non_null(strstr(ct_str(&r, "error.message"), "restarted"));
+	assert_non_null(strstr(sbt_str(&r, "error.message"), "restarted"));
 	st_http_free(&r);
 	free(lpath);
 	free(lname);
