@@ -51,6 +51,8 @@ const char *co_priv_str(const json_t *doc, const char *key);
 void co_reply_doc(sb_call *c, const json_t *doc);
 /* Compute-flavoured error replies (errors[] reason set). */
 void co_not_found(sb_call *c, const char *name);
+/* A get handler's answer: the stored document of kind named full, or 404. */
+void co_reply_stored(sb_server *s, sb_call *c, const char *kind, const char *full);
 /* Checks for insert handlers: each replies (400 bad name, 409 taken) and returns
  * non-zero when the call cannot go on. */
 int co_check_name(sb_call *c, const char *name);

@@ -80,6 +80,17 @@ json_t *co_get_for_change(sb_server *s, sb_call *c, const char *kind, const char
 	return doc;
 }
 
+void co_reply_stored(sb_server *s, sb_call *c, const char *kind, const char *full)
+{
+	json_t *doc = sb_get(s, kind, full);
+
+	if (doc)
+		co_reply_doc(c, doc);
+	else
+		co_not_found(c, full);
+	json_decref(doc);
+}
+
 int co_check_name(sb_call *c, const char *name)
 {
 	if (name && cv_name_ok(name))

@@ -222,13 +222,8 @@ void co_instance_insert(sb_server *s, sb_call *c)
 void co_instance_get(sb_server *s, sb_call *c)
 {
 	char *full = inst_name(c, sb_var(c, "instance"));
-	json_t *inst = sb_get(s, CK_INSTANCE, full);
 
-	if (inst)
-		co_reply_doc(c, inst);
-	else
-		co_not_found(c, full);
-	json_decref(inst);
+	co_reply_stored(s, c, CK_INSTANCE, full);
 	free(full);
 }
 

@@ -287,13 +287,8 @@ void co_template_insert(sb_server *s, sb_call *c)
 void co_template_get(sb_server *s, sb_call *c)
 {
 	char *full = tmpl_name(sb_var(c, "project"), sb_var(c, "instanceTemplate"));
-	json_t *t = sb_get(s, CK_TEMPLATE, full);
 
-	if (t)
-		co_reply_doc(c, t);
-	else
-		co_not_found(c, full);
-	json_decref(t);
+	co_reply_stored(s, c, CK_TEMPLATE, full);
 	free(full);
 }
 
