@@ -97,6 +97,8 @@ void co_boot(sb_server *s, json_t *inst);          /* RUNNING: boot log, integri
 void co_halt_guest(sb_server *s, json_t *inst);    /* kills the startup script if running */
 void co_set_status(sb_server *s, json_t *inst, const char *status);
 void co_shutdown(sb_server *s);
+/* Kills the child recorded (_sb.pid) in every document of kind: at sandbox exit. */
+void co_kill_guests(sb_server *s, const char *kind);
 int co_init_guests(sb_server *s);
 
 /* ---------------------------------------------------------------- guest (compute_guest.c) */

@@ -158,14 +158,19 @@ void co_halt_guest(sb_server *s, json_t *inst)
 	script_ended(s, inst, "killed: the instance is stopping");
 }
 
-void co_shutdown(sb_server *s)
+void co_kill_guests(sb_server *s, const char *kind)
 {
-	json_t *all = sb_list(s, CK_INSTANCE, "projects/"), *inst;
+	json_t *all = sb_list(s, kind, "projects/"), *doc;
 	size_t i;
 
-	json_array_foreach(all, i, inst)
-		guest_kill((pid_t)co_priv_int(inst, "pid", 0));
+	json_array_foreach(all, i, doc)
+		guest_kill((pid_t)co_priv_int(doc, "pid", 0));
 	json_decref(all);
+}
+
+void co_shutdown(sb_server *s)
+{
+	co_kill_guests(s, CK_INSTANCE);
 }
 
 /* Scripts recorded as running belonged to the previous sandbox process: they were

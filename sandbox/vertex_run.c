@@ -409,10 +409,5 @@ int vx_init(sb_server *s)
 
 void vx_shutdown(sb_server *s)
 {
-	json_t *all = sb_list(s, CK_JOB, "projects/"), *job;
-	size_t i;
-
-	json_array_foreach(all, i, job)
-		guest_kill((pid_t)priv_int(job, "pid", 0));
-	json_decref(all);
+	co_kill_guests(s, CK_JOB);
 }
