@@ -43,132 +43,136 @@ static int raw_request(const st_sandbox *sb, const char *data, size_t len, char 
 	return status;
 }
 
+/* Fixtures: a sandbox of the test's own, with no API enabled (plain) or every API
+ * enabled in "p1"; the teardown requires a clean exit (see sbt_stop). */
+static int setup_plain(void **state)
+{
+	st_sandbox *sb = st_xcalloc(1, sizeof(*sb));
+
+	*state = sb;
+	return st_sandbox_start(sb, NULL, NULL);
+}
+
+static int setup_enabled(void **state)
+{
+	*state = sbt_new(NULL);
+	return 0;
+}
+
+static int teardown_stop(void **state)
+{
+	sbt_stop(*state);
+	free(*state);
+	return 0;
+}
+
 static void t_health_needs_no_token(void **state)
 {
-	st_sandbox sb;
-	assert_int_equal(st_sandbox_start(&sb, NULL, NULL), 0);
+	st_sandbox *sb = *state;
 	st_http_resp r;
-	assert_int_equal(st_http(&sb, "GET", "/sandbox/v1/health", NULL, 0, NULL, "", NULL, &r), 0);
+	assert_int_equal(st_http(sb, "GET", "/sandbox/v1/health", NULL, 0, NULL, "", NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(sbt_str(&r, "status"), "ok");
 	assert_true(json_is_string(json_object_get(r.json, "requests")));
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_missing_token_401(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	st_http_resp r;
-	assert_int_equal(st_http(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 0, NULL, "",
+	assert_int_equal(st_http(sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 0, NULL, "",
 				 NULL, &r), 0);
 	assert_int_equal(r.status, 401);
 	sbt_error(&r, 401, "UNAUTHENTICATED");
 	st_http_free(&r);
 	const char *basic[] = {"Authorization: Basic dXNlcjpwdw==", NULL};
-	assert_int_equal(st_http(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 0, NULL, "",
+	assert_int_equal(st_http(sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 0, NULL, "",
 				 basic, &r), 0);
 	assert_int_equal(r.status, 401);
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_unknown_path_404_method_405(void **state)
 {
-	st_sandbox sb;
-	assert_int_equal(st_sandbox_start(&sb, NULL, NULL), 0);
+	st_sandbox *sb = *state;
 	st_http_resp r;
-	sbt_call(&sb, "GET", "/v1/no/such/api", NULL, 404, &r);
+	sbt_call(sb, "GET", "/v1/no/such/api", NULL, 404, &r);
 	sbt_error(&r, 404, "NOT_FOUND");
 	st_http_free(&r);
-	sbt_call(&sb, "PATCH", "/v1/projects/p1/services", NULL, 405, &r);
+	sbt_call(sb, "PATCH", "/v1/projects/p1/services", NULL, 405, &r);
 	sbt_error(&r, 405, "INVALID_ARGUMENT");
 	st_http_free(&r);
-	sbt_call(&sb, "BREW", "/sandbox/v1/health", NULL, 405, &r);
+	sbt_call(sb, "BREW", "/sandbox/v1/health", NULL, 405, &r);
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_service_disabled_403(void **state)
 {
-	st_sandbox sb;
-	assert_int_equal(st_sandbox_start(&sb, NULL, NULL), 0);
+	st_sandbox *sb = *state;
 	st_http_resp r;
-	sbt_call(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 403, &r);
+	sbt_call(sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 403, &r);
 	sbt_error(&r, 403, "PERMISSION_DENIED");
 	assert_string_equal(sbt_reason(&r), "SERVICE_DISABLED");
 	assert_non_null(strstr(r.body, "iam.googleapis.com"));
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_malformed_json_and_content_type(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	st_http_resp r;
-	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\": ", 400, &r);
+	sbt_call(sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\": ", 400, &r);
 	sbt_error(&r, 400, "INVALID_ARGUMENT");
 	assert_non_null(strstr(r.body, "Invalid JSON payload"));
 	st_http_free(&r);
-	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts", "[1,2]", 400, &r);
+	sbt_call(sb, "POST", "/v1/projects/p1/serviceAccounts", "[1,2]", 400, &r);
 	st_http_free(&r);
 	const char *b = "{\"accountId\":\"runner-one\"}";
-	assert_int_equal(st_http(&sb, "POST", "/v1/projects/p1/serviceAccounts", b, strlen(b),
+	assert_int_equal(st_http(sb, "POST", "/v1/projects/p1/serviceAccounts", b, strlen(b),
 				 "application/x-www-form-urlencoded", NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "Content-Type"));
 	st_http_free(&r);
 	/* Invalid UTF-8 inside a JSON string. */
 	const char bad[] = "{\"accountId\":\"runner-\xff\xfe\"}";
-	assert_int_equal(st_http(&sb, "POST", "/v1/projects/p1/serviceAccounts", bad,
+	assert_int_equal(st_http(sb, "POST", "/v1/projects/p1/serviceAccounts", bad,
 				 sizeof bad - 1, NULL, NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 400);
 	st_http_free(&r);
 	/* Nothing was created by any of them. */
-	sbt_call(&sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 200, &r);
+	sbt_call(sb, "GET", "/v1/projects/p1/serviceAccounts", NULL, 200, &r);
 	assert_null(json_object_get(r.json, "accounts"));
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_hostile_paths(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	char resp[8192];
 	const char *trav = "GET /v1/projects/p1/../../etc/passwd HTTP/1.1\r\nHost: x\r\n"
 			   "Authorization: Bearer t\r\nConnection: close\r\n\r\n";
-	assert_int_equal(raw_request(&sb, trav, strlen(trav), resp, sizeof resp), 400);
+	assert_int_equal(raw_request(sb, trav, strlen(trav), resp, sizeof resp), 400);
 	const char *enc = "GET /v1/projects/p1/serviceAccounts/%2e%2e%2F%2e%2e HTTP/1.1\r\nHost: x\r\n"
 			  "Authorization: Bearer t\r\nConnection: close\r\n\r\n";
-	int st = raw_request(&sb, enc, strlen(enc), resp, sizeof resp);
+	int st = raw_request(sb, enc, strlen(enc), resp, sizeof resp);
 	assert_true(st == 404 || st == 400);
 	const char *utf = "GET /v1/projects/p1/serviceAccounts/%ff%fe HTTP/1.1\r\nHost: x\r\n"
 			  "Authorization: Bearer t\r\nConnection: close\r\n\r\n";
-	st = raw_request(&sb, utf, strlen(utf), resp, sizeof resp);
+	st = raw_request(sb, utf, strlen(utf), resp, sizeof resp);
 	assert_true(st == 404 || st == 400);
 	const char *q = "GET /v1/projects/p1/services?pageToken=%zz HTTP/1.1\r\nHost: x\r\n"
 			"Authorization: Bearer t\r\nConnection: close\r\n\r\n";
-	assert_int_equal(raw_request(&sb, q, strlen(q), resp, sizeof resp), 400);
+	assert_int_equal(raw_request(sb, q, strlen(q), resp, sizeof resp), 400);
 	/* The server still answers normally afterwards. */
 	st_http_resp r;
-	sbt_call(&sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
+	sbt_call(sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_huge_headers_and_bodies(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	char resp[8192];
 	st_buf b;
 	st_buf_init(&b);
@@ -176,19 +180,17 @@ static void t_huge_headers_and_bodies(void **state)
 	for (int i = 0; i < 300000; i++)
 		st_buf_puts(&b, "a");
 	st_buf_puts(&b, "\r\nConnection: close\r\n\r\n");
-	int st = raw_request(&sb, b.p, b.len, resp, sizeof resp);
+	int st = raw_request(sb, b.p, b.len, resp, sizeof resp);
 	assert_true(st == 431 || st == 413 || st == 400 || st == 0);
 	st_buf_free(&b);
 	const char *big = "POST /v1/projects/p1/serviceAccounts HTTP/1.1\r\nHost: x\r\n"
 			  "Authorization: Bearer t\r\nContent-Type: application/json\r\n"
 			  "Content-Length: 70000000\r\nConnection: close\r\n\r\n{}";
-	assert_int_equal(raw_request(&sb, big, strlen(big), resp, sizeof resp), 413);
+	assert_int_equal(raw_request(sb, big, strlen(big), resp, sizeof resp), 413);
 	assert_non_null(strstr(resp, "\"error\""));
 	st_http_resp r;
-	sbt_call(&sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
+	sbt_call(sb, "GET", "/sandbox/v1/health", NULL, 200, &r);
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static void t_restart_keeps_state(void **state)
@@ -440,13 +442,12 @@ static void *work(void *arg)
 
 static void t_concurrent_clients(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_t th[8];
 	worker w[8];
 	for (int i = 0; i < 8; i++) {
-		w[i] = (worker){&sb, i, 0};
+		w[i] = (worker){sb, i, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
 	}
 	int ok = 0;
@@ -461,7 +462,7 @@ static void t_concurrent_clients(void **state)
 		char *p = st_xasprintf("/v1/projects/p1/serviceAccounts?pageSize=100%s%s",
 				       tok ? "&pageToken=" : "", tok ? tok : "");
 		st_http_resp r;
-		sbt_call(&sb, "GET", p, NULL, 200, &r);
+		sbt_call(sb, "GET", p, NULL, 200, &r);
 		free(p);
 		free(tok);
 		tok = NULL;
@@ -471,8 +472,6 @@ static void t_concurrent_clients(void **state)
 		st_http_free(&r);
 	} while (tok);
 	assert_int_equal(seen, 200);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 /* A full disk (here: a file-size limit the sandbox inherits) turns writes into 503s
@@ -520,8 +519,7 @@ static void t_disk_full(void **state)
  * they are a clean 400, never a crash. */
 static void t_wildcard_projects(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	static const char *const calls[][2] = {
 		{"GET", "/v1/projects/-"}, {"GET", "/v3/projects/_"},
 		{"POST", "/v1/projects/-:getIamPolicy"}, {"POST", "/v1/projects/_:setIamPolicy"},
@@ -536,17 +534,15 @@ static void t_wildcard_projects(void **state)
 			   "\"policy\":{}}";
 	for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
 		st_http_resp r;
-		sbt_call(&sb, calls[i][0], calls[i][1], strcmp(calls[i][0], "POST") ? NULL : body,
+		sbt_call(sb, calls[i][0], calls[i][1], strcmp(calls[i][0], "POST") ? NULL : body,
 			 400, &r);
 		sbt_error(&r, 400, "INVALID_ARGUMENT");
 		st_http_free(&r);
 	}
 	st_http_resp r;
-	sbt_call(&sb, "GET", "/v1/projects/-/serviceAccounts/nobody@p1.iam.gserviceaccount.com",
+	sbt_call(sb, "GET", "/v1/projects/-/serviceAccounts/nobody@p1.iam.gserviceaccount.com",
 		 NULL, 404, &r);
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 static int64_t health_time(const st_sandbox *sb)
@@ -583,42 +579,39 @@ static void t_clock_scaled_and_monotonic(void **state)
 
 static void t_reset(void **state)
 {
-	st_sandbox sb;
-	sbt_start(&sb, NULL, NULL);
+	st_sandbox *sb = *state;
 	st_http_resp r;
-	sbt_call(&sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\":\"gone-soon\"}", 200,
+	sbt_call(sb, "POST", "/v1/projects/p1/serviceAccounts", "{\"accountId\":\"gone-soon\"}", 200,
 		 &r);
 	st_http_free(&r);
-	sbt_call(&sb, "POST", "/sandbox/v1/reset", NULL, 200, &r);
+	sbt_call(sb, "POST", "/sandbox/v1/reset", NULL, 200, &r);
 	st_http_free(&r);
-	sbt_call(&sb, "GET", "/v1/projects/p1/services/iam.googleapis.com", NULL, 200, &r);
+	sbt_call(sb, "GET", "/v1/projects/p1/services/iam.googleapis.com", NULL, 200, &r);
 	assert_string_equal(sbt_str(&r, "state"), "DISABLED");
 	st_http_free(&r);
-	sbt_stop(&sb);
-	(void)state;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_health_needs_no_token),
-		cmocka_unit_test(t_missing_token_401),
-		cmocka_unit_test(t_unknown_path_404_method_405),
-		cmocka_unit_test(t_service_disabled_403),
-		cmocka_unit_test(t_malformed_json_and_content_type),
-		cmocka_unit_test(t_hostile_paths),
-		cmocka_unit_test(t_huge_headers_and_bodies),
+		cmocka_unit_test_setup_teardown(t_health_needs_no_token, setup_plain, teardown_stop),
+		cmocka_unit_test_setup_teardown(t_missing_token_401, setup_enabled, teardown_stop),
+		cmocka_unit_test_setup_teardown(t_unknown_path_404_method_405, setup_plain, teardown_stop),
+		cmocka_unit_test_setup_teardown(t_service_disabled_403, setup_plain, teardown_stop),
+		cmocka_unit_test_setup_teardown(t_malformed_json_and_content_type, setup_enabled, teardown_stop),
+		cmocka_unit_test_setup_teardown(t_hostile_paths, setup_enabled, teardown_stop),
+		cmocka_unit_test_setup_teardown(t_huge_headers_and_bodies, setup_enabled, teardown_stop),
 		cmocka_unit_test(t_restart_keeps_state),
 		cmocka_unit_test(t_kill9_mid_request),
 		cmocka_unit_test(t_faults_reproducible),
 		cmocka_unit_test(t_refuses_remote_and_bad_flags),
 		cmocka_unit_test(t_bad_state),
 		cmocka_unit_test(t_strict_auth),
-		cmocka_unit_test(t_concurrent_clients),
+		cmocka_unit_test_setup_teardown(t_concurrent_clients, setup_enabled, teardown_stop),
 		cmocka_unit_test(t_disk_full),
-		cmocka_unit_test(t_wildcard_projects),
+		cmocka_unit_test_setup_teardown(t_wildcard_projects, setup_enabled, teardown_stop),
 		cmocka_unit_test(t_clock_scaled_and_monotonic),
-		cmocka_unit_test(t_reset),
+		cmocka_unit_test_setup_teardown(t_reset, setup_enabled, teardown_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
