@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Replaces the file's contents with data and returns its path (valid for the whole
- * run; removed at exit). Aborts when the file cannot be written: a harness that
- * silently fed nothing would report coverage it never had. */
+/* Replaces the file's contents with data and returns a path that opens it (valid for
+ * the whole run; the file itself is already unlinked, so nothing is left behind).
+ * Aborts when the file cannot be written: a harness that silently fed nothing would
+ * report coverage it never had. */
 const char *st_fuzz_file(const uint8_t *data, size_t size);
 
 #endif
