@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sandbox/logging_filter.h"
@@ -82,6 +83,39 @@ static void t_logic(void **state)
 	(void)state;
 }
 
+/* Shapes that make glibc's regcomp allocate without bound are refused up front
+ * (tests/fuzz/known/fuzz_sb_filter-regex-oom), with the column of the value. */
+static void t_regex_limits(void **state)
+{
+	(void)state;
+	static const char *const refused[][2] = {
+		{"textPayload=~\"k+++++++++++++++++++++++\"", "repetition of a repetition"},
+		{"textPayload=~\"a*?\"", "repetition of a repetition"},
+		{"textPayload=~\"a{2}{3}\"", "repetition of a repetition"},
+		{"textPayload=~\"a{1001}\"", "repetition count over 1000"},
+		{"textPayload=~\"(a{100}b){100}\"", "repetition count over 1000"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		char err[200] = "";
+		lf_expr *e = lf_parse(refused[i][0], err, sizeof err);
+		if (e)
+			fail_msg("'%s' parsed", refused[i][0]);
+		if (!strstr(err, refused[i][1]) || !strstr(err, "column 14"))
+			fail_msg("'%s': unexpected error '%s'", refused[i][0], err);
+	}
+	char *long_re = calloc(1, 1100);
+	strcpy(long_re, "textPayload=~\"");
+	memset(long_re + 14, 'a', 1030);
+	strcat(long_re, "\"");
+	char err[200] = "";
+	assert_null(lf_parse(long_re, err, sizeof err));
+	assert_non_null(strstr(err, "longer than 1024"));
+	free(long_re);
+	assert_true(m("textPayload=~\"^Hel+o W(or)?ld$\""));
+	assert_true(m("textPayload=~\"l{2}o\""));
+	assert_true(m("textPayload=~\"a\\\\++\"") == false);
+}
+
 static void t_errors(void **state)
 {
 	static const char *const bad[] = {
@@ -111,6 +145,7 @@ int main(void)
 		cmocka_unit_test(t_comparisons),
 		cmocka_unit_test(t_logic),
 		cmocka_unit_test(t_errors),
+		cmocka_unit_test(t_regex_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
