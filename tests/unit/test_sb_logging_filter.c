@@ -94,6 +94,8 @@ static void t_regex_limits(void **state)
 		{"textPayload=~\"a{2}{3}\"", "repetition of a repetition"},
 		{"textPayload=~\"a{1001}\"", "repetition count over 1000"},
 		{"textPayload=~\"(a{100}b){100}\"", "repetition count over 1000"},
+		{"textPayload=~\"a{1,30000}\"", "repetition count over 1000"},
+		{"textPayload=~\"(((a{1,50}){1,50}){1,50}){1,50}\"", "repetition count over 1000"},
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		char err[200] = "";
