@@ -193,12 +193,12 @@ static size_t re_counted(const char *p, unsigned long *bound)
 	bool have_m = false;
 	if (*q < '0' || *q > '9')
 		return 0;
-	while (*q >= '0' && *q <= '9' && n <= LF_RE_MAX_REPEAT)
-		n = n * 10 + (unsigned long)(*q++ - '0');
+	for (; *q >= '0' && *q <= '9'; q++) /* saturate: any count past the cap is refused */
+		n = n > LF_RE_MAX_REPEAT ? n : n * 10 + (unsigned long)(*q - '0');
 	if (*q == ',') {
 		q++;
-		while (*q >= '0' && *q <= '9' && m <= LF_RE_MAX_REPEAT) {
-			m = m * 10 + (unsigned long)(*q++ - '0');
+		for (; *q >= '0' && *q <= '9'; q++) {
+			m = m > LF_RE_MAX_REPEAT ? m : m * 10 + (unsigned long)(*q - '0');
 			have_m = true;
 		}
 	}
