@@ -128,6 +128,7 @@ void sb_reply_error_md(sb_call *c, int http_status, const char *status, const ch
 	sb_reply_json(c, http_status, json_pack("{s:o}", "error", err));
 }
 
+__attribute__((format(printf, 5, 0)))
 static void reply_errorv(sb_call *c, int http_status, const char *status, const char *reason,
 			 const char *fmt, va_list ap)
 {
