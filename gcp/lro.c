@@ -146,20 +146,27 @@ static void ce_step(lro *l, const gcp_resp *r, json_t *op)
 	gcp__timer_add(l->ctx, pause < lro_left(l) ? pause : lro_left(l), l->owner, ce_timer, l);
 }
 
+/* Ends the wait unless r carries an Operation object; a 2xx without one is an
+ * INTERNAL error ("operation VERB returned no Operation"). */
+static bool lro_got_operation(lro *l, const gcp_resp *r, const char *verb)
+{
+	if (r->ok && !r->cancelled && json_is_object(r->json))
+		return true;
+	gcp_resp out = *r;
+	if (r->ok && !r->cancelled) {
+		out.ok = false;
+		gcp_error_set(&out.err, (int)r->http, 13, NULL, "operation %s returned no Operation", verb);
+	}
+	lro_end(l, &out);
+	return false;
+}
+
 static void ce_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 {
 	lro *l = user;
 	(void)ctx;
-	if (!r->ok || r->cancelled || !json_is_object(r->json)) {
-		gcp_resp out = *r;
-		if (r->ok && !r->cancelled) {
-			out.ok = false;
-			gcp_error_set(&out.err, (int)r->http, 13, NULL, "operation wait returned no Operation");
-		}
-		lro_end(l, &out);
-		return;
-	}
-	ce_step(l, r, r->json);
+	if (lro_got_operation(l, r, "wait"))
+		ce_step(l, r, r->json);
 }
 
 /* operations.wait holds the call server-side; X-Server-Timeout keeps that hold
@@ -281,16 +288,8 @@ static void g_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 {
 	lro *l = user;
 	(void)ctx;
-	if (!r->ok || r->cancelled || !json_is_object(r->json)) {
-		gcp_resp out = *r;
-		if (r->ok && !r->cancelled) {
-			out.ok = false;
-			gcp_error_set(&out.err, (int)r->http, 13, NULL, "operation poll returned no Operation");
-		}
-		lro_end(l, &out);
-		return;
-	}
-	g_step(l, r, r->json);
+	if (lro_got_operation(l, r, "poll"))
+		g_step(l, r, r->json);
 }
 
 /* GET on the operation's name, at the regional host when the name has a location. */
