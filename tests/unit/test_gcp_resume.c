@@ -445,6 +445,31 @@ static void test_google_wait_deadline(void **state)
 	json_decref(op);
 }
 
+/* A 2xx whose body is not an Operation ends the wait with a clear error, never a crash. */
+static void test_wait_reply_without_operation(void **state)
+{
+	fx *f = *state;
+	fs_json(f->fs, "POST", "/compute/v1/projects/p/zones/z/operations/op-x/wait", 0, 200, "[1,2,3]");
+	fs_json(f->fs, "GET", "/v1/operations/odd", 0, 200, "[]");
+	json_t *cop = json_pack("{s:s,s:s,s:s}", "name", "op-x", "status", "PENDING", "zone", "x/zones/z");
+	json_t *gop = json_pack("{s:s}", "name", "operations/odd");
+	result c = {0}, g = {0};
+	assert_int_equal(gcp_lro_compute_for(f->ctx, &f->ep, "p", cop, 5000, NULL, NULL, on_done, &c, NULL), 0);
+	assert_int_equal(gcp_lro_google_for(f->ctx, &f->ep, GCP_API_SERVICEUSAGE, gop, 5000, NULL, NULL, on_done, &g,
+					    NULL), 0);
+	assert_int_equal(gcp_loop_run_until(f->ctx, &c.done, 20000), 0);
+	assert_int_equal(gcp_loop_run_until(f->ctx, &g.done, 20000), 0);
+	assert_false(c.ok);
+	assert_false(g.ok);
+	assert_int_equal(c.err.code, 13);
+	assert_string_equal(c.err.message, "operation wait returned no Operation");
+	assert_string_equal(g.err.message, "operation poll returned no Operation");
+	json_decref(c.json);
+	json_decref(g.json);
+	json_decref(cop);
+	json_decref(gop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_during_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compute_wait_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_google_wait_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_reply_without_operation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
