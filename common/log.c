@@ -92,7 +92,7 @@ static void redact_pem(char *s)
 		char *end = strstr(label_end + 5, "-----END ");
 		char *tail = end ? strstr(end + 9, "-----") : NULL;
 		char *rest = tail ? tail + 5 : p + strlen(p);
-		/* The block is at least "-----BEGIN PRIVATE KEY-----", longer than the mask. */
+		/* A PEM block is longer than the mask: its header line alone is. */
 		memmove(p + ml, rest, strlen(rest) + 1);
 		memcpy(p, mask, ml);
 		p += ml;

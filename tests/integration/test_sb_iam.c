@@ -226,8 +226,15 @@ static void t_keys_and_token(void **state)
 	assert_string_equal(json_string_value(json_object_get(kf, "type")), "service_account");
 	assert_string_equal(json_string_value(json_object_get(kf, "client_email")),
 			    "key-user-sa@p1.iam.gserviceaccount.com");
-	assert_non_null(strstr(json_string_value(json_object_get(kf, "private_key")),
-			       "BEGIN PRIVATE KEY"));
+	/* The key must be a usable RSA key in PEM, as Google's key files carry. */
+	const char *pem = json_string_value(json_object_get(kf, "private_key"));
+	assert_non_null(pem);
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	assert_non_null(pk);
+	assert_int_equal(EVP_PKEY_get_base_id(pk), EVP_PKEY_RSA);
+	EVP_PKEY_free(pk);
 	const char *kid = json_string_value(json_object_get(kf, "private_key_id"));
 	char *aud = st_xasprintf("%s/token", sb.url);
 	assert_string_equal(json_string_value(json_object_get(kf, "token_uri")), aud);
