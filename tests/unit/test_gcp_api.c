@@ -25,6 +25,7 @@
 #include "gcp/lro.h"
 #include "gcp/storage.h"
 #include "tests/support/fakeserver.h"
+#include "tests/unit/test_gcp_fixture.h"
 #include "tests/support/sttest.h"
 
 static json_t *parse(const char *s)
@@ -324,36 +325,6 @@ static void on_op(void *user, const json_t *op)
 	res->progress_calls++;
 }
 
-typedef struct fx {
-	fs_server *fs;
-	gcp_ctx *ctx;
-	gcp_endpoints ep;
-} fx;
-
-static int setup(void **state)
-{
-	fx *f = st_xcalloc(1, sizeof *f);
-	f->fs = fs_start();
-	gcp_opts o;
-	memset(&o, 0, sizeof o);
-	o.backoff_base_ms = 5;
-	o.backoff_cap_ms = 20;
-	f->ctx = gcp_new(&o, NULL);
-	gcp_endpoints_init(&f->ep);
-	gcp_endpoints_all(&f->ep, fs_url(f->fs));
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx *f = *state;
-	gcp_free(f->ctx);
-	gcp_endpoints_free(&f->ep);
-	fs_stop(f->fs);
-	free(f);
-	return 0;
-}
 
 static void test_compute_lro(void **state)
 {

@@ -20,6 +20,7 @@
 #include "gcp/lro.h"
 #include "gcp/storage.h"
 #include "tests/support/fakeserver.h"
+#include "tests/unit/test_gcp_fixture.h"
 
 #define CHUNK (256u * 1024)
 
@@ -40,36 +41,6 @@ static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	res->json = json_incref(r->json);
 }
 
-typedef struct fx {
-	fs_server *fs;
-	gcp_ctx *ctx;
-	gcp_endpoints ep;
-} fx;
-
-static int setup(void **state)
-{
-	fx *f = st_xcalloc(1, sizeof *f);
-	f->fs = fs_start();
-	gcp_opts o;
-	memset(&o, 0, sizeof o);
-	o.backoff_base_ms = 5;
-	o.backoff_cap_ms = 20;
-	f->ctx = gcp_new(&o, NULL);
-	gcp_endpoints_init(&f->ep);
-	gcp_endpoints_all(&f->ep, fs_url(f->fs));
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx *f = *state;
-	gcp_free(f->ctx);
-	gcp_endpoints_free(&f->ep);
-	fs_stop(f->fs);
-	free(f);
-	return 0;
-}
 
 /* ------------------------------------------------------------------ a scripted session
  * It keeps what arrives, answers status queries from what it holds, and fails the
