@@ -25,9 +25,10 @@ suite() {
 	mkdir -p "$top/$name" && cd "$top/$name" || return 1
 	if ! "$top/configure" --enable-werror "$@" >configure.out 2>&1; then
 		tail -20 configure.out
+		cd "$top"
 		return 1
 	fi
-	make -j2 >make.out 2>&1 || { tail -40 make.out; return 1; }
+	make -j2 >make.out 2>&1 || { tail -40 make.out; cd "$top"; return 1; }
 	make -j2 check >check.out 2>&1
 	rc=$?
 	grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):|^# ' check.out
@@ -48,14 +49,14 @@ suite build-asan --enable-asan || status=1
 [ -f build-asan/check.out ] || fail=$((fail + 1))
 
 echo "=== make distcheck"
-if (cd build && make -j2 distcheck >distcheck.out 2>&1); then
+if (cd "$top/build" && make -j2 distcheck >distcheck.out 2>&1); then
 	pass=$((pass + 1))
 	echo "PASS: make distcheck"
 else
 	fail=$((fail + 1))
 	status=1
 	echo "FAIL: make distcheck"
-	tail -40 build/distcheck.out
+	tail -40 "$top/build/distcheck.out" 2>/dev/null
 fi
 
 echo "$pass passed, $fail failed"
