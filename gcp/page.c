@@ -1,4 +1,5 @@
-/* Pagination: one request per page, arrays merged, until no nextPageToken. */
+/* Pagination: one request per page, arrays (and aggregatedList maps) merged, until
+ * no nextPageToken. */
 #include "gcp/lro.h"
 
 #include <stdlib.h>
@@ -52,6 +53,61 @@ static char *strip_token(const char *url)
 	return st_buf_steal(&b);
 }
 
+/* A scope's NO_RESULTS_ON_PAGE warning speaks of one page only: it has no place in
+ * the merged scope once another page brought that scope a list. */
+static bool scope_has_list(const json_t *scope)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)scope, k, v) {
+		if (json_is_array(v) && json_array_size(v) > 0)
+			return true;
+	}
+	return false;
+}
+
+static bool is_empty_page_warning(const json_t *w)
+{
+	const char *code = stj_str(w, "code");
+	return code && strcmp(code, "NO_RESULTS_ON_PAGE") == 0;
+}
+
+/* One scope of an aggregatedList ("zones/us-central1-a": {"instances": [...]}) seen
+ * again on a later page: its lists grow, its other fields take the later value. */
+static void merge_scope(json_t *into, const json_t *scope)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)scope, k, v) {
+		json_t *have = json_object_get(into, k);
+		if (json_is_array(v) && json_is_array(have))
+			json_array_extend(have, v);
+		else if (strcmp(k, "warning") == 0 && is_empty_page_warning(v) && scope_has_list(into))
+			continue;
+		else
+			json_object_set_new(into, k, json_deep_copy(v));
+	}
+	if (scope_has_list(into) && is_empty_page_warning(json_object_get(into, "warning")))
+		json_object_del(into, "warning");
+}
+
+/* compute's aggregatedList keys "items" by scope: the maps of all pages are joined,
+ * a scope met on two pages merged rather than replaced. */
+static void merge_scopes(json_t *into, const json_t *page)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)page, k, v) {
+		json_t *have = json_object_get(into, k);
+		if (json_is_object(v) && json_is_object(have))
+			merge_scope(have, v);
+		else
+			json_object_set_new(into, k, json_deep_copy(v));
+	}
+}
+
+/* Copies, never references: the page is borrowed and a later page may merge into
+ * what this one brought. */
 static void merge(json_t *into, const json_t *page)
 {
 	const char *k;
@@ -62,10 +118,10 @@ static void merge(json_t *into, const json_t *page)
 		json_t *have = json_object_get(into, k);
 		if (json_is_array(v) && json_is_array(have))
 			json_array_extend(have, v);
-		else if (json_is_array(v))
-			json_object_set_new(into, k, json_deep_copy(v));
+		else if (strcmp(k, "items") == 0 && json_is_object(v) && json_is_object(have))
+			merge_scopes(have, v);
 		else
-			json_object_set(into, k, v);
+			json_object_set_new(into, k, json_deep_copy(v));
 	}
 }
 

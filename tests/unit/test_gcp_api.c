@@ -453,6 +453,48 @@ static void test_pagination(void **state)
 	json_decref(res.json);
 }
 
+/* compute's aggregatedList: "items" is a map keyed by scope, and a scope may show
+ * up on more than one page; every page's scopes must survive the merge. */
+static void test_pagination_aggregated(void **state)
+{
+	fx *f = *state;
+	const char *path = "/compute/v1/projects/p/aggregated/instances";
+	fs_json(f->fs, "GET", path, 1, 200,
+		"{\"kind\":\"compute#instanceAggregatedList\",\"items\":{"
+		"\"zones/us-central1-a\":{\"instances\":[{\"name\":\"a1\"}]},"
+		"\"zones/europe-west4-b\":{\"warning\":{\"code\":\"NO_RESULTS_ON_PAGE\"}},"
+		"\"zones/asia-east1-c\":{\"warning\":{\"code\":\"NO_RESULTS_ON_PAGE\"}}},"
+		"\"nextPageToken\":\"t1\"}");
+	fs_json(f->fs, "GET", path, 1, 200,
+		"{\"kind\":\"compute#instanceAggregatedList\",\"items\":{"
+		"\"zones/us-central1-a\":{\"instances\":[{\"name\":\"a2\"}]},"
+		"\"zones/europe-west4-b\":{\"instances\":[{\"name\":\"b1\"}]},"
+		"\"zones/us-east1-d\":{\"instances\":[{\"name\":\"d1\"}]}},"
+		"\"unreachables\":[\"zones/x\"]}");
+	gcp_rq *rq = gcp_rq_new(&f->ep, GCP_API_COMPUTE, NULL, "GET", "compute.instances.aggregatedList", path);
+	result res = {0};
+	assert_int_equal(gcp_page_all(f->ctx, rq, 0, NULL, on_done, &res, NULL), 0);
+	gcp_loop_run_until(f->ctx, &res.done, 20000);
+	assert_true(res.ok);
+	assert_int_equal(fs_count(f->fs, path), 2);
+	const json_t *items = json_object_get(res.json, "items");
+	assert_int_equal(json_object_size(items), 4);
+	const json_t *a = json_object_get(json_object_get(items, "zones/us-central1-a"), "instances");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(stj_str(json_array_get(a, 0), "name"), "a1");
+	assert_string_equal(stj_str(json_array_get(a, 1), "name"), "a2");
+	/* An empty-page warning gives way once a later page lists the scope... */
+	const json_t *b = json_object_get(items, "zones/europe-west4-b");
+	assert_int_equal(json_array_size(json_object_get(b, "instances")), 1);
+	assert_null(json_object_get(b, "warning"));
+	/* ...and stays where no page ever did. */
+	assert_string_equal(stj_str(json_object_get(items, "zones/asia-east1-c"), "warning.code"), "NO_RESULTS_ON_PAGE");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(items, "zones/us-east1-d"), "instances")), 1);
+	assert_int_equal(json_array_size(json_object_get(res.json, "unreachables")), 1);
+	assert_null(json_object_get(res.json, "nextPageToken"));
+	json_decref(res.json);
+}
+
 static void test_pagination_hostile(void **state)
 {
 	fx *f = *state;
@@ -631,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_while_helpers_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_google_lro, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pagination_aggregated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pagination_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_array_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resumable_upload, setup, teardown),
