@@ -1,11 +1,16 @@
 /* The effective configuration written back as YAML: what `sealtrain config check`
- * prints, and a file that st_config_parse accepts unchanged. */
+ * prints, and a file that st_config_parse accepts unchanged; and the same content as
+ * JSON for `config check --json`. */
 #include "config/config.h"
 
 #include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/str.h"
+#include "config/cmd_config.h"
 #include "config/config_priv.h"
 
 /* Double-quoted YAML scalar; escapes what could end the string or drive a terminal. */
@@ -127,6 +132,7 @@ static void dump_endpoints(const st_config *c, FILE *fp)
 		put_str(fp, c->endpoints.api[i]);
 		fprintf(fp, "  # uses %s\n", st_config_endpoint(c, name));
 	}
+	kv_str(fp, "  ", "ca_file", c->endpoints.ca_file);
 }
 
 void st_config_dump(const st_config *c, FILE *fp)
@@ -149,4 +155,159 @@ void st_config_dump(const st_config *c, FILE *fp)
 	fprintf(fp, "  ascii: %s\n", yn(c->ui.ascii));
 	fprintf(fp, "  refresh_ms: %d\n", c->ui.refresh_ms);
 	fprintf(fp, "  log_lines: %d\n", c->ui.log_lines);
+}
+
+/* --- the same content as one JSON object (`config check --json`) --- */
+
+json_t *st_config_json_str(const char *s)
+{
+	if (!s)
+		return json_null();
+	if (st_utf8_valid(s, strlen(s)))
+		return json_string(s);
+	size_t n = strlen(s) + 1;
+	char *clean = st_xmalloc(n);
+	st_sanitize_text(clean, n, s);
+	json_t *j = json_string(clean);
+	free(clean);
+	return j;
+}
+
+/* Durations read back by the parser as "<seconds>s"; 0 means "none", shown as null. */
+static json_t *jdur(int64_t s)
+{
+	if (!s)
+		return json_null();
+	char buf[32];
+	snprintf(buf, sizeof buf, "%" PRId64 "s", s);
+	return json_string(buf);
+}
+
+static json_t *json_names(const st_config *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "suffix", st_config_json_str(c->names.suffix));
+	json_object_set_new(o, "key_ring", st_config_json_str(c->names.key_ring));
+	json_object_set_new(o, "key", st_config_json_str(c->names.key));
+	json_object_set_new(o, "bucket", st_config_json_str(c->names.bucket));
+	json_object_set_new(o, "service_account", st_config_json_str(c->names.service_account));
+	json_object_set_new(o, "reservation", st_config_json_str(c->names.reservation));
+	json_object_set_new(o, "template", st_config_json_str(c->names.template));
+	json_object_set_new(o, "instance", st_config_json_str(c->names.instance));
+	json_object_set_new(o, "job", st_config_json_str(c->names.job));
+	json_object_set_new(o, "alert", st_config_json_str(c->names.alert));
+	json_object_set_new(o, "sink", st_config_json_str(c->names.sink));
+	return o;
+}
+
+static json_t *json_compute(const st_config *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "machine_type", st_config_json_str(c->compute.machine_type));
+	json_object_set_new(o, "accelerator_type", st_config_json_str(c->compute.accelerator_type));
+	json_object_set_new(o, "accelerator_count", json_integer(c->compute.accelerator_count));
+	json_object_set_new(o, "confidential_type", st_config_json_str(c->compute.confidential_type));
+	json_object_set_new(o, "provisioning", json_string(st_provisioning_name(c->compute.provisioning)));
+	json_object_set_new(o, "max_run_duration", jdur(c->compute.max_run_duration_s));
+	json_object_set_new(o, "termination_action", st_config_json_str(c->compute.termination_action));
+	json_object_set_new(o, "image", st_config_json_str(c->compute.image));
+	json_object_set_new(o, "boot_disk_gb", json_integer(c->compute.boot_disk_gb));
+	json_object_set_new(o, "disk_type", st_config_json_str(c->compute.disk_type));
+	return o;
+}
+
+static void json_storage(const st_config *c, json_t *root)
+{
+	json_t *k = json_object();
+	json_object_set_new(k, "rotation_period", jdur(c->kms.rotation_period_s));
+	json_object_set_new(k, "location", st_config_json_str(c->kms.location));
+	json_object_set_new(root, "kms", k);
+	json_t *b = json_object();
+	json_object_set_new(b, "location", st_config_json_str(c->bucket.location));
+	json_object_set_new(b, "versioning", json_boolean(c->bucket.versioning));
+	json_object_set_new(b, "nearline_days", json_integer(c->bucket.nearline_days));
+	json_object_set_new(b, "coldline_days", json_integer(c->bucket.coldline_days));
+	json_object_set_new(root, "bucket", b);
+}
+
+static json_t *json_training(const st_config *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "trees", json_integer(c->training.trees));
+	json_object_set_new(o, "max_depth", json_integer(c->training.max_depth));
+	json_object_set_new(o, "bins", json_integer(c->training.bins));
+	json_object_set_new(o, "seed", json_integer(c->training.seed));
+	json_object_set_new(o, "test_size", json_real(c->training.test_size));
+	json_object_set_new(o, "label", st_config_json_str(c->training.label));
+	json_object_set_new(o, "max_features", st_config_json_str(c->training.max_features));
+	json_object_set_new(o, "data", st_config_json_str(c->training.data));
+	return o;
+}
+
+/* "endpoints" holds what the file says (as in the YAML); "endpoints_used" is what the
+ * YAML shows in its comments: the URL each API will really be sent to. */
+static void json_endpoints(const st_config *c, json_t *root)
+{
+	json_t *set = json_object(), *used = json_object();
+	json_object_set_new(set, "default", st_config_json_str(c->endpoints.default_url));
+	for (int i = 0; i < ST_API_COUNT; i++) {
+		const char *name = st_api_name((enum st_api)i);
+		json_object_set_new(set, name, st_config_json_str(c->endpoints.api[i]));
+		json_object_set_new(used, name, st_config_json_str(st_config_endpoint(c, name)));
+	}
+	json_object_set_new(root, "endpoints", set);
+	json_object_set_new(root, "endpoints_used", used);
+}
+
+static json_t *config_json(const st_config *c)
+{
+	static const char *const colors[] = {"auto", "always", "never"};
+	json_t *root = json_object();
+	json_object_set_new(root, "source", st_config_json_str(st_config_source(c)));
+	json_object_set_new(root, "project", st_config_json_str(c->project));
+	json_object_set_new(root, "region", st_config_json_str(c->region));
+	json_object_set_new(root, "zone", st_config_json_str(c->zone));
+	json_object_set_new(root, "names", json_names(c));
+	json_object_set_new(root, "compute", json_compute(c));
+	json_storage(c, root);
+	json_object_set_new(root, "training", json_training(c));
+	json_endpoints(c, root);
+	/* The credentials file's path only: its contents (keys, tokens) are never read here. */
+	json_t *cr = json_object();
+	json_object_set_new(cr, "source", json_string(st_cred_source_name(c->credentials.source)));
+	json_object_set_new(cr, "file", st_config_json_str(c->credentials.file));
+	json_object_set_new(root, "credentials", cr);
+	json_t *ui = json_object();
+	json_object_set_new(ui, "color", json_string(colors[c->ui.color]));
+	json_object_set_new(ui, "ascii", json_boolean(c->ui.ascii));
+	json_object_set_new(ui, "refresh_ms", json_integer(c->ui.refresh_ms));
+	json_object_set_new(ui, "log_lines", json_integer(c->ui.log_lines));
+	json_object_set_new(root, "ui", ui);
+	return root;
+}
+
+/* Fewest significant digits that read back as d, so 0.2 prints as 0.2 and not as
+ * jansson's default 0.20000000000000001. */
+static int shortest_precision(double d)
+{
+	char buf[40];
+	for (int prec = 1; prec < 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return prec;
+	}
+	return 17;
+}
+
+int st_config_dump_json(const st_config *c, FILE *fp)
+{
+	json_t *root = config_json(c);
+	/* test_size is the only real number in the object, so its precision is the dump's. */
+	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		       JSON_REAL_PRECISION(shortest_precision(c->training.test_size));
+	int rc = json_dumpf(root, fp, flags);
+	json_decref(root);
+	if (rc == 0 && fputc('\n', fp) == EOF)
+		rc = -1;
+	return rc;
 }

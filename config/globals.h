@@ -4,6 +4,7 @@
 #define ST_GLOBALS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config/config.h"
 
@@ -32,5 +33,10 @@ typedef int (*st_cmd_fn)(const struct st_globals *g, int argc, char **argv);
 /* Loads the config named by g (or searched for), applies --project and --sandbox-url,
  * prints diagnostics to stderr. Returns 0 with *out set, or ST_EXIT_USAGE with *out NULL. */
 int st_globals_config(const struct st_globals *g, st_config **out);
+/* The same without printing: every problem is appended to diags. A bad flag value has
+ * no file (file "", line 0) and the flag as its key_path, e.g. "--project". */
+int st_globals_load(const struct st_globals *g, st_config **out, st_diag_list *diags);
+/* Human form of diags: FILE:LINE:COL: KEY: MESSAGE, or "sealtrain: FLAG: MESSAGE". */
+void st_globals_print_diags(const st_diag_list *diags, FILE *fp);
 
 #endif

@@ -126,6 +126,11 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? ST_EXIT_OK : ST_EXIT_FAIL;
 	if (at < 0)
 		return ST_EXIT_USAGE;
+	if (g.sandbox && g.sandbox_url) {
+		fputs("sealtrain: --sandbox and --sandbox-url cannot be used together: --sandbox starts "
+		      "its own sandbox, --sandbox-url uses a running one\n", stderr);
+		return ST_EXIT_USAGE;
+	}
 	if (g.sandbox) {
 		/* Accepted for the future console; nothing embeds a sandbox yet. */
 		fputs("sealtrain: --sandbox is not available in this build; start sealtrain-sandbox "
