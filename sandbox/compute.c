@@ -41,8 +41,11 @@ static const sb_route routes[] = {
 	 "v1.compute.instances.getSerialPortOutput", SB_LEGACY_ERRORS | SB_DATA_ACCESS},
 	{"GET", Z "/instances/{instance}/getShieldedInstanceIdentity",
 	 co_instance_shielded_identity, SVC, "v1.compute.instances.getShieldedInstanceIdentity", R},
+	{"GET", Z "/operations", co_zone_op_list, SVC, "v1.compute.zoneOperations.list", R},
 	{"GET", Z "/operations/{operation}", co_zone_op_get, SVC, NULL, L},
 	{"POST", Z "/operations/{operation}/wait", co_zone_op_wait, SVC, NULL, L},
+	{"GET", P "/global/operations", co_global_op_list, SVC,
+	 "v1.compute.globalOperations.list", R},
 	{"GET", P "/global/operations/{operation}", co_global_op_get, SVC, NULL, L},
 	{"POST", P "/global/operations/{operation}/wait", co_global_op_wait, SVC, NULL, L},
 };

@@ -150,12 +150,15 @@ void co_zone_op_get(sb_server *s, sb_call *c);
 void co_zone_op_wait(sb_server *s, sb_call *c);
 void co_global_op_get(sb_server *s, sb_call *c);
 void co_global_op_wait(sb_server *s, sb_call *c);
+void co_zone_op_list(sb_server *s, sb_call *c);
+void co_global_op_list(sb_server *s, sb_call *c);
 
 /* An instance template named as the API accepts it (name, partial path or URL). */
 json_t *co_template_lookup(sb_server *s, const char *project, const char *ref);
 
 /* A list reply {kind, id, items, selfLink, nextPageToken} for one page of kind under
- * prefix, honouring maxResults and pageToken. fill may rewrite each item. */
+ * prefix, honouring filter, orderBy, maxResults and pageToken (compute_list.c); a bad
+ * one answers 400. fill may rewrite each stored item before it is filtered. */
 void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,
 		   const char *list_kind, void (*fill)(sb_server *, json_t *));
 

@@ -1,4 +1,4 @@
-/* Small helpers shared by the Compute handlers: private fields, links, lists. */
+/* Small helpers shared by the Compute handlers: private fields, links, errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,58 +111,6 @@ int co_already_exists(sb_server *s, sb_call *c, const char *kind, const char *fu
 	sb_reply_error(c, 409, "ALREADY_EXISTS", "alreadyExists",
 		       "The resource '%s' already exists", full);
 	return 1;
-}
-
-static size_t max_results(sb_call *c, int *bad)
-{
-	const char *m = sb_query(c, "maxResults");
-	char *end;
-	long v;
-
-	*bad = 0;
-	if (!m)
-		return 500;
-	v = strtol(m, &end, 10);
-	if (*end || v < 0 || v > 500) {
-		*bad = 1;
-		return 0;
-	}
-	return v == 0 ? 500 : (size_t)v;
-}
-
-void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,
-		   const char *list_kind, void (*fill)(sb_server *, json_t *))
-{
-	int bad;
-	size_t limit = max_results(c, &bad), i;
-	const char *tok = sb_query(c, "pageToken");
-	char *after = tok ? sb_page_token_decode(tok) : st_xstrdup(""), *next = NULL;
-	char *self = co_link(s, prefix);
-	json_t *page, *items, *doc, *out;
-
-	if (bad || !after) {
-		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid value for %s.",
-			       bad ? "field 'maxResults': must be between 0 and 500" : "pageToken");
-		free(after);
-		free(self);
-		return;
-	}
-	page = sb_list_page(s, kind, prefix, after, limit, &next);
-	items = json_array();
-	json_array_foreach(page, i, doc) {
-		if (fill)
-			fill(s, doc);
-		json_array_append_new(items, co_public(doc));
-	}
-	self[strlen(self) - 1] = '\0'; /* prefix ends with '/' */
-	out = json_pack("{s:s, s:s, s:o, s:s}", "kind", list_kind, "id", prefix, "items", items,
-			"selfLink", self);
-	sb_set_page_token(out, next);
-	json_decref(page);
-	free(next);
-	free(after);
-	free(self);
-	sb_reply_json(c, 200, out);
 }
 
 json_t *co_gce_resource(const json_t *inst)

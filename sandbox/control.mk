@@ -3,7 +3,8 @@ SB_CONTROL_SRC = \
 	sandbox/capacity.c sandbox/capacity.h \
 	sandbox/compute.c sandbox/compute.h \
 	sandbox/compute_boot.c sandbox/compute_capacity.c sandbox/compute_common.c \
-	sandbox/compute_guest.c \
+	sandbox/compute_filter.c sandbox/compute_filter.h \
+	sandbox/compute_guest.c sandbox/compute_list.c \
 	sandbox/compute_instances.c sandbox/compute_lifecycle.c \
 	sandbox/compute_ops.c sandbox/compute_options.c sandbox/compute_options.h \
 	sandbox/compute_resv.c \
@@ -33,6 +34,10 @@ tests_unit_test_sb_compute_jwt_SOURCES = tests/unit/test_sb_compute_jwt.c \
 tests_unit_test_sb_compute_jwt_LDADD = $(SB_CONTROL_TEST_LDADD)
 tests_unit_test_sb_compute_guest_SOURCES = tests/unit/test_sb_compute_guest.c
 tests_unit_test_sb_compute_guest_LDADD = $(SB_CONTROL_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_sb_compute_filter
+TESTS += tests/unit/test_sb_compute_filter
+tests_unit_test_sb_compute_filter_SOURCES = tests/unit/test_sb_compute_filter.c
+tests_unit_test_sb_compute_filter_LDADD = $(SB_CONTROL_TEST_LDADD)
 
 # Integration tests against the real binary.
 SB_CONTROL_ITESTS = \
@@ -63,5 +68,10 @@ tests_integration_test_sb_vertex_SOURCES = tests/integration/test_sb_vertex.c \
 	tests/integration/test_sb_compute_util.h tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_vertex_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
 tests_integration_test_sb_vertex_LDADD = $(SB_CONTROL_ITEST_LDADD)
+SB_CONTROL_ITESTS += tests/integration/test_sb_compute_list
+tests_integration_test_sb_compute_list_SOURCES = tests/integration/test_sb_compute_list.c \
+	tests/integration/test_sb_compute_util.h
+tests_integration_test_sb_compute_list_CFLAGS = $(SB_CONTROL_ITEST_CFLAGS)
+tests_integration_test_sb_compute_list_LDADD = $(SB_CONTROL_ITEST_LDADD)
 check_PROGRAMS += $(SB_CONTROL_ITESTS)
 TESTS += $(SB_CONTROL_ITESTS)

@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "common/timeutil.h"
+#include "sandbox/safe_regex.h"
 
 #define LF_MAX_DEPTH 32
 #define LF_MAX_LEN 20000
@@ -177,68 +178,6 @@ static bool starts_term(enum tok t)
 }
 
 /* Value side of a comparison: one value or a parenthesised AND/OR group. */
-/* glibc's regcomp expands repetition eagerly: "k+++++..." or nested counted
- * repetitions make it allocate without bound (found by fuzz_sb_filter). Google
- * evaluates these filters with RE2, which refuses repetition of a repetition and
- * counts over 1000, so refusing the same shapes here loses nothing real. */
-#define LF_RE_MAX_LEN 1024
-#define LF_RE_MAX_REPEAT 1000
-
-/* Reads "{n}", "{n,}" or "{n,m}" at p; stores the larger bound and returns the
- * length consumed, or 0 when p does not start a valid counted repetition. */
-static size_t re_counted(const char *p, unsigned long *bound)
-{
-	const char *q = p + 1;
-	unsigned long n = 0, m = 0;
-	bool have_m = false;
-	if (*q < '0' || *q > '9')
-		return 0;
-	for (; *q >= '0' && *q <= '9'; q++) /* saturate: any count past the cap is refused */
-		n = n > LF_RE_MAX_REPEAT ? n : n * 10 + (unsigned long)(*q - '0');
-	if (*q == ',') {
-		q++;
-		for (; *q >= '0' && *q <= '9'; q++) {
-			m = m > LF_RE_MAX_REPEAT ? m : m * 10 + (unsigned long)(*q - '0');
-			have_m = true;
-		}
-	}
-	if (*q != '}')
-		return 0;
-	*bound = have_m && m > n ? m : n;
-	return (size_t)(q - p) + 1;
-}
-
-/* NULL when the pattern is safe to hand to regcomp, else why it is refused. */
-static const char *re_refusal(const char *re)
-{
-	if (strlen(re) > LF_RE_MAX_LEN)
-		return "regular expression longer than 1024 characters";
-	unsigned long weight = 1;
-	bool after_repeat = false;
-	for (const char *p = re; *p;) {
-		size_t len = 1;
-		bool repeat = false;
-		unsigned long bound = 0;
-		if (*p == '\\' && p[1]) {
-			len = 2;
-		} else if (*p == '*' || *p == '+' || *p == '?') {
-			repeat = true;
-		} else if (*p == '{' && (len = re_counted(p, &bound)) > 0) {
-			repeat = true;
-			if (bound > LF_RE_MAX_REPEAT || (bound && weight > LF_RE_MAX_REPEAT / bound))
-				return "repetition count over 1000 in regular expression";
-			weight *= bound ? bound : 1;
-		} else {
-			len = 1; /* a '{' that starts no count is a literal */
-		}
-		if (repeat && after_repeat)
-			return "repetition of a repetition in regular expression";
-		after_repeat = repeat;
-		p += len;
-	}
-	return NULL;
-}
-
 static lf_expr *parse_values(lexer *lx, enum op op);
 
 /* A leaf value from the current token, which it does not consume. */
@@ -252,7 +191,7 @@ static lf_expr *make_value(lexer *lx, enum op op)
 	v->text = lx->text;
 	lx->text = NULL;
 	if (op == OP_RE || op == OP_NRE) {
-		const char *why = re_refusal(v->text);
+		const char *why = sb_re_refusal(v->text);
 		if (why) {
 			fail(lx, why);
 			lf_free(v);
