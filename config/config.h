@@ -121,6 +121,8 @@ typedef struct st_config {
 	struct {
 		char *default_url;          /* base URL for every API without an override; NULL = Google */
 		char *api[ST_API_COUNT];    /* per-API override; NULL = none */
+		char *ca_file;              /* PEM CA file for https (a TLS-inspecting proxy, a
+					     * private endpoint); NULL = the system's trust */
 	} endpoints;
 
 	struct {

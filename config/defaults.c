@@ -94,7 +94,7 @@ void st_config_free(st_config *c)
 		&c->compute.image, &c->compute.disk_type,
 		&c->kms.location, &c->bucket.location,
 		&c->training.label, &c->training.max_features, &c->training.data,
-		&c->endpoints.default_url, &c->credentials.file,
+		&c->endpoints.default_url, &c->endpoints.ca_file, &c->credentials.file,
 	};
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/atomicfile.h"
 #include "config/names.h"
 #include "config/parse_priv.h"
 
@@ -35,6 +36,28 @@ static int check_text(const struct key *k, const char *v, char *why, size_t n)
 {
 	if (!*v) {
 		snprintf(why, n, "must not be empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* Checked when the config is read, so that a wrong path is reported at its line
+ * rather than as a TLS failure on the first request. */
+static int check_ca_file(const struct key *k, const char *v, char *why, size_t n)
+{
+	char err[300];
+	size_t len;
+	char *pem = st_read_file(v, 16u << 20, &len, err, sizeof err);
+	if (!pem) {
+		size_t plen = strlen(v);
+		bool named = strncmp(err, v, plen) == 0 && err[plen] == ':';
+		snprintf(why, n, "%s", named ? err + plen + 2 : err);
+		return -1;
+	}
+	bool cert = strstr(pem, "-----BEGIN CERTIFICATE-----") != NULL;
+	free(pem);
+	if (!cert) {
+		snprintf(why, n, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
 		return -1;
 	}
 	return 0;
@@ -111,7 +134,8 @@ static const struct key endpoint_keys[] = {
 	EP("compute", ST_API_COMPUTE), EP("aiplatform", ST_API_AIPLATFORM),
 	EP("monitoring", ST_API_MONITORING), EP("logging", ST_API_LOGGING),
 	EP("confidentialcomputing", ST_API_CONFIDENTIALCOMPUTING), EP("oauth2", ST_API_OAUTH2),
-	EP("metadata", ST_API_METADATA), END,
+	EP("metadata", ST_API_METADATA),
+	STR("ca_file", endpoints.ca_file, check_ca_file, 0, F_NULL), END,
 };
 
 static const struct key credentials_keys[] = {

@@ -32,6 +32,12 @@ static int endpoints(const st_config *c, gcp_endpoints *ep, char *err, size_t er
 	return 0;
 }
 
+void gcp_opts_from_config(const st_config *c, gcp_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->ca_file = c->endpoints.ca_file;
+}
+
 int gcp_from_config(const st_config *c, const char *sandbox_url, gcp_endpoints *ep, gcp_auth_opts *ao,
 		    char *err, size_t errlen)
 {

@@ -185,10 +185,28 @@ static bool report_timeout(run *r, const gcp_resp *resp)
 	return true;
 }
 
+/* For --verbose, so that an operator (and the TLS test) can see what was negotiated. */
+static const char *version_name(int v)
+{
+	switch (v) {
+	case 10:
+		return "HTTP/1.0";
+	case 11:
+		return "HTTP/1.1";
+	case 20:
+		return "HTTP/2";
+	case 30:
+		return "HTTP/3";
+	default:
+		return "";
+	}
+}
+
 static void finish(run *r, const gcp_resp *resp)
 {
 	if (r->verbose)
-		fprintf(stderr, "sealtrain api: HTTP %ld after %d attempt%s\n", resp->http, resp->attempts,
+		fprintf(stderr, "sealtrain api: HTTP %ld%s%s after %d attempt%s\n", resp->http,
+			resp->http_version ? " over " : "", version_name(resp->http_version), resp->attempts,
 			resp->attempts == 1 ? "" : "s");
 	if (resp->ok) {
 		if (resp->json)
@@ -401,7 +419,9 @@ int gcp_cmd_api(const struct st_globals *g, int argc, char **argv)
 		r.timeout_ms = a.timeout_s * 1000;
 		r.project = c->project ? st_xstrdup(c->project) : NULL;
 		r.rc = ST_EXIT_FAIL;
-		r.ctx = gcp_new(NULL, auth);
+		gcp_opts o;
+		gcp_opts_from_config(c, &o);
+		r.ctx = gcp_new(&o, auth);
 		rc = execute(&r, &a, body);
 		gcp_free(r.ctx);
 		free(r.project);

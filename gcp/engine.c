@@ -576,6 +576,13 @@ static void finish_transport(xfer *x)
 		fail(x, &e);
 		return;
 	}
+	/* Said plainly: libcurl's own wording for it names SSH keys. */
+	if (x->cres == CURLE_PEER_FAILED_VERIFICATION) {
+		gcp_error_set(&e, 0, 14, NULL, "TLS verification of the server failed: %s",
+			      x->cerr[0] ? x->cerr : curl_easy_strerror(x->cres));
+		fail(x, &e);
+		return;
+	}
 	/* A request that may have reached the server is sent again only when doing it
 	 * twice is harmless. */
 	bool may_repeat = !(x->flags & GCP_NOT_IDEMPOTENT) || x->cres == CURLE_COULDNT_CONNECT ||
@@ -589,6 +596,23 @@ static void finish_transport(xfer *x)
 	fail(x, &e);
 }
 
+/* libcurl's version constants as the number callers print: 11 for HTTP/1.1. */
+static int http_version_of(long v)
+{
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0:
+		return 10;
+	case CURL_HTTP_VERSION_1_1:
+		return 11;
+	case CURL_HTTP_VERSION_2_0:
+		return 20;
+	case CURL_HTTP_VERSION_3:
+		return 30;
+	default:
+		return 0;
+	}
+}
+
 static void finish_http(xfer *x)
 {
 	gcp_ctx *ctx = x->ctx;
@@ -599,6 +623,7 @@ static void finish_http(xfer *x)
 	r.body = x->rbody.p ? x->rbody.p : "";
 	r.body_len = x->rbody.len;
 	r.headers = x->rhdrs.p ? x->rhdrs.p : "";
+	r.http_version = http_version_of(x->http_version);
 
 	if (x->http == 401 && needs_auth(x) && !x->replayed_401) {
 		/* One refresh and one replay: the token may have been revoked or expired early. */
@@ -653,6 +678,8 @@ void gcp__collect_completions(gcp_ctx *ctx)
 		x->cres = m->data.result;
 		x->http = 0;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &x->http);
+		x->http_version = 0;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_HTTP_VERSION, &x->http_version);
 		x->state = XS_FINISHED;
 	}
 }

@@ -36,6 +36,7 @@ typedef struct xfer {
 	/* outcome of the last attempt */
 	CURLcode cres;
 	long http;
+	long http_version;         /* CURLINFO_HTTP_VERSION */
 	char cerr[CURL_ERROR_SIZE];
 } xfer;
 

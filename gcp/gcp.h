@@ -38,6 +38,7 @@ typedef struct gcp_resp {
 	bool cancelled;            /* gcp_cancel_owner or gcp_free ended it: free user data only */
 	gcp_error err;             /* filled when !ok */
 	int attempts;              /* how many times it was sent */
+	int http_version;          /* of the final answer: 10, 11, 20 or 30 (HTTP/1.0 .. HTTP/3); 0: none */
 } gcp_resp;
 
 typedef void (*gcp_done_fn)(gcp_ctx *ctx, const gcp_resp *resp, void *user);

@@ -130,7 +130,9 @@ static const struct bad_case bad_cases[] = {
 	{"endpoints:\n  default: ftp://files.example.com\n", "t.yaml:2:12: endpoints.default: \"ftp://files.example.com\": expected a base URL starting with https:// or http://"},
 	{"endpoints:\n  default: https://user@evil.example.com\n", "t.yaml:2:12: endpoints.default: \"https://user@evil.example.com\": expected scheme://host[:port], the host is not valid"},
 	{"endpoints:\n  compute: http://metadata.google.internal\n", "t.yaml:2:12: endpoints.compute: \"http://metadata.google.internal\": plain http is allowed only to a loopback host (127.0.0.0/8, [::1], localhost); use https"},
-	{"endpoints:\n  kms: https://kms.example.com\n", "t.yaml:2:3: endpoints.kms: unknown key \"kms\" (known keys: default, serviceusage, cloudkms, iam, cloudresourcemanager, storage, compute, aiplatform, monitoring, logging, confidentialcomputing, oauth2, metadata)"},
+	{"endpoints:\n  kms: https://kms.example.com\n", "t.yaml:2:3: endpoints.kms: unknown key \"kms\" (known keys: default, serviceusage, cloudkms, iam, cloudresourcemanager, storage, compute, aiplatform, monitoring, logging, confidentialcomputing, oauth2, metadata, ca_file)"},
+	{"endpoints:\n  ca_file: /nonexistent/sealtrain-ca.pem\n", "t.yaml:2:12: endpoints.ca_file: \"/nonexistent/sealtrain-ca.pem\": cannot open: No such file or directory"},
+	{"endpoints:\n  ca_file: /\n", "t.yaml:2:12: endpoints.ca_file: \"/\": not a regular file"},
 };
 
 static void t_bad(void **state)
@@ -406,6 +408,37 @@ static void t_endpoints(void **state)
 	st_config_free(c);
 }
 
+/* endpoints.ca_file must name a readable PEM file when the config is read. */
+static void t_ca_file(void **state)
+{
+	(void)state;
+	char *dir = st_test_tmpdir("cacfg");
+	char *ca = st_xasprintf("%s/ca.pem", dir), *junk = st_xasprintf("%s/junk.pem", dir);
+	st_test_write_file(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+	st_test_write_file(junk, "not a certificate\n");
+	char *text = st_xasprintf("endpoints:\n  ca_file: %s\n", ca);
+	st_config *c = parse_ok(text);
+	assert_string_equal(c->endpoints.ca_file, ca);
+	st_config_free(c);
+	free(text);
+	text = st_xasprintf("endpoints:\n  ca_file: %s\n", junk);
+	char *got = parse_errors(text, NULL);
+	char *want = st_xasprintf("t.yaml:2:12: endpoints.ca_file: \"%s\": holds no PEM certificate "
+				  "(-----BEGIN CERTIFICATE-----)", junk);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	free(text);
+	c = parse_ok("endpoints:\n  ca_file: ~\n");
+	assert_null(c->endpoints.ca_file);
+	st_config_free(c);
+	st_test_rmtree(dir);
+	free(ca);
+	free(junk);
+	free(dir);
+}
+
 static void t_expand_and_suffix(void **state)
 {
 	(void)state;
@@ -487,6 +520,7 @@ int main(void)
 		cmocka_unit_test(t_dump_round_trip),
 		cmocka_unit_test(t_region_from_zone),
 		cmocka_unit_test(t_endpoints),
+		cmocka_unit_test(t_ca_file),
 		cmocka_unit_test(t_expand_and_suffix),
 		cmocka_unit_test(t_misc_valid),
 		cmocka_unit_test(t_diag_format),

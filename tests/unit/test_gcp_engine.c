@@ -29,6 +29,7 @@ typedef struct result {
 	bool ok;
 	long http;
 	int attempts;
+	int http_version;
 	gcp_error err;
 	char *body;
 	json_t *json;
@@ -44,6 +45,7 @@ static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	res->ok = r->ok;
 	res->http = r->http;
 	res->attempts = r->attempts;
+	res->http_version = r->http_version;
 	res->err = r->err;
 	res->body = st_xstrdup(r->body);
 	res->json = json_incref(r->json);
@@ -121,6 +123,7 @@ static void test_get_ok(void **state)
 	assert_string_equal(stj_str(res.json, "name"), "x");
 	assert_string_equal(res.hdr, "yes");
 	assert_int_equal(res.attempts, 1);
+	assert_int_equal(res.http_version, 11); /* cleartext: no h2c upgrade is asked for */
 	result_free(&res);
 }
 
