@@ -11,6 +11,7 @@
 #include "config/cmd_config.h"
 #include "config/globals.h"
 #include "gcp/cmd_api.h"
+#include "tui/embedded.h"
 
 struct cmd {
 	const char *name;
@@ -32,6 +33,9 @@ static void usage(FILE *fp)
 	      "  --config FILE      configuration file (default: $SEALTRAIN_CONFIG, then\n"
 	      "                     $XDG_CONFIG_HOME/sealtrain/sealtrain.yaml, then built-in defaults)\n"
 	      "  --project ID       Google Cloud project, overriding the file\n"
+	      "  --sandbox          start a sealtrain-sandbox for this run and send every API\n"
+	      "                     call to it (state in $XDG_STATE_HOME/sealtrain/sandbox,\n"
+	      "                     its log in $XDG_STATE_HOME/sealtrain/sandbox.log)\n"
 	      "  --sandbox-url URL  send every API call to a running sealtrain-sandbox\n"
 	      "  --read-only        refuse every action that would change a resource\n"
 	      "  --json             machine-readable output where a command supports it\n"
@@ -131,12 +135,6 @@ int main(int argc, char **argv)
 		      "its own sandbox, --sandbox-url uses a running one\n", stderr);
 		return ST_EXIT_USAGE;
 	}
-	if (g.sandbox) {
-		/* Accepted for the future console; nothing embeds a sandbox yet. */
-		fputs("sealtrain: --sandbox is not available in this build; start sealtrain-sandbox "
-		      "and pass --sandbox-url URL\n", stderr);
-		return ST_EXIT_USAGE;
-	}
 	if (at >= argc) {
 		usage(stderr);
 		return ST_EXIT_USAGE;
@@ -148,5 +146,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sealtrain: unknown command \"%s\" (see sealtrain --help)\n", clean);
 		return ST_EXIT_USAGE;
 	}
-	return c->fn(&g, argc - at, argv + at);
+	if (!g.sandbox)
+		return c->fn(&g, argc - at, argv + at);
+	/* --sandbox is --sandbox-url with the URL of a sandbox of our own. */
+	st_embedded emb;
+	int rc = st_embedded_start(&emb, g.verbose);
+	if (rc == ST_EXIT_OK) {
+		g.sandbox_url = emb.url;
+		rc = c->fn(&g, argc - at, argv + at);
+	}
+	st_embedded_stop(&emb);
+	return rc;
 }
