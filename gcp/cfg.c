@@ -42,6 +42,12 @@ int gcp_from_config(const st_config *c, const char *sandbox_url, gcp_endpoints *
 		    char *err, size_t errlen)
 {
 	memset(ao, 0, sizeof *ao);
+	/* The sandbox mints its key for a project: without one this is the operator's
+	 * settings to fix (exit 2), not a credentials failure. */
+	if (sandbox_url && (!c->project || !*c->project)) {
+		snprintf(err, errlen, "sandbox mode needs a project: pass --project ID or set project: in the config file");
+		return -1;
+	}
 	if (endpoints(c, ep, err, errlen) != 0)
 		return -1;
 	ao->project = c->project;

@@ -11,7 +11,8 @@
 
 /* Fills ep (initialised here; free with gcp_endpoints_free) and ao (pointers borrow
  * from c, so c must outlive ao). sandbox_url non-NULL selects sandbox minting when no
- * explicit credentials are configured. -1 with a reason on a refused endpoint. */
+ * explicit credentials are configured. -1 with a reason (ep then needs no freeing) on
+ * a refused endpoint, missing credentials.file, or sandbox mode without a project. */
 int gcp_from_config(const st_config *c, const char *sandbox_url, gcp_endpoints *ep, gcp_auth_opts *ao,
 		    char *err, size_t errlen);
 /* The engine settings the config decides (today the extra CA file); the rest keep

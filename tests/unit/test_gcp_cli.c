@@ -50,13 +50,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Runs the console; stdout and stderr are kept apart. */
-static int run(fx *f, const char *args, char **out, char **errout)
+/* Runs the console with extra global flags; stdout and stderr are kept apart. */
+static int run_g(fx *f, const char *globals, const char *args, char **out, char **errout)
 {
 	const char *console = getenv("ST_CONSOLE");
 	char *o = st_xasprintf("%s/out", f->dir), *e = st_xasprintf("%s/err", f->dir);
-	char *cmd = st_xasprintf("HOME=%s XDG_STATE_HOME=%s %s --config %s api %s >%s 2>%s", f->dir, f->dir,
-				 console ? console : "./sealtrain", f->cfg, args, o, e);
+	char *cmd = st_xasprintf("HOME=%s XDG_STATE_HOME=%s %s --config %s %s api %s >%s 2>%s", f->dir, f->dir,
+				 console ? console : "./sealtrain", f->cfg, globals, args, o, e);
 	int st = system(cmd);
 	char err[200];
 	size_t len;
@@ -66,6 +66,11 @@ static int run(fx *f, const char *args, char **out, char **errout)
 	free(o);
 	free(e);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run(fx *f, const char *args, char **out, char **errout)
+{
+	return run_g(f, "", args, out, errout);
 }
 
 static void test_config_endpoints_and_token(void **state)
@@ -156,6 +161,26 @@ static void test_bad_credentials_exit_3(void **state)
 	free(err);
 }
 
+/* Sandbox mode mints a key for a project: none given is a usage error (2) that
+ * names both ways to give one, not a credentials failure (3), and nothing is sent. */
+static void test_sandbox_without_project_exit_2(void **state)
+{
+	fx *f = *state;
+	st_test_write_file(f->cfg, "region: us-central1\n");
+	char *globals = st_xasprintf("--sandbox-url %s", fs_url(f->fs));
+	char *out, *err;
+	assert_int_equal(run_g(f, globals, "v1/projects/p/serviceAccounts", &out, &err), 2);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "--project"));
+	assert_non_null(strstr(err, "project:"));
+	assert_non_null(strchr(err, '\n'));
+	assert_string_equal(strchr(err, '\n'), "\n"); /* one line */
+	assert_int_equal(fs_count(f->fs, NULL), 0);
+	free(out);
+	free(err);
+	free(globals);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +189,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compute_request_id_and_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_credentials_exit_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sandbox_without_project_exit_2, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
