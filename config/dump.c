@@ -255,6 +255,7 @@ static void json_endpoints(const st_config *c, json_t *root)
 		json_object_set_new(set, name, st_config_json_str(c->endpoints.api[i]));
 		json_object_set_new(used, name, st_config_json_str(st_config_endpoint(c, name)));
 	}
+	json_object_set_new(set, "ca_file", st_config_json_str(c->endpoints.ca_file));
 	json_object_set_new(root, "endpoints", set);
 	json_object_set_new(root, "endpoints_used", used);
 }

@@ -213,6 +213,7 @@ static void t_json_defaults(void **state)
 	assert_non_null(strstr(r.out, "\"test_size\": 0.2,"));
 	assert_true(json_is_true(stj_get(j, "bucket.versioning")));
 	assert_true(json_is_null(stj_get(j, "endpoints.cloudkms")));
+	assert_true(json_is_null(stj_get(j, "endpoints.ca_file")));
 	assert_string_equal(stj_str(j, "endpoints_used.cloudkms"), "https://cloudkms.googleapis.com");
 	assert_string_equal(stj_str(j, "credentials.source"), "auto");
 	assert_string_equal(stj_str(j, "ui.color"), "auto");
