@@ -480,21 +480,26 @@ void gcp__auth_touch(gcp_auth *a, gcp_ctx *ctx)
 
 /* ------------------------------------------------------------------ fetch flows */
 
+void gcp_a_send(gcp_auth *a, gcp_req *r, gcp_done_fn done, const char *what)
+{
+	gcp_error e;
+	r->flags |= GCP_NO_AUTH;
+	r->owner = a;
+	if (gcp_send(a->ctx, r, done, a, &e) != 0) {
+		gcp_a_failf(a, what, &e);
+		gcp_a_settle(a);
+	}
+}
+
 static void post_form(gcp_auth *a, const char *url, const char *form, gcp_done_fn done)
 {
 	gcp_req r;
-	gcp_error e;
 	memset(&r, 0, sizeof r);
 	r.method = "POST";
 	r.url = url;
 	r.body = form;
 	r.content_type = "application/x-www-form-urlencoded";
-	r.flags = GCP_NO_AUTH;
-	r.owner = a;
-	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
-		gcp_a_failf(a, "token endpoint", &e);
-		gcp_a_settle(a);
-	}
+	gcp_a_send(a, &r, done, "token endpoint");
 }
 
 static void on_token_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
@@ -560,17 +565,12 @@ static void on_metadata_reply(gcp_ctx *ctx, const gcp_resp *r, void *user)
 static void fetch_metadata(gcp_auth *a)
 {
 	gcp_req r;
-	gcp_error e;
 	char *url = st_xasprintf("%s/instance/service-accounts/default/token", a->metadata_url);
 	memset(&r, 0, sizeof r);
 	r.method = "GET";
 	r.url = url;
-	r.flags = GCP_NO_AUTH | GCP_METADATA;
-	r.owner = a;
-	if (gcp_send(a->ctx, &r, on_metadata_reply, a, &e) != 0) {
-		gcp_a_failf(a, "metadata server", &e);
-		gcp_a_settle(a);
-	}
+	r.flags = GCP_METADATA;
+	gcp_a_send(a, &r, on_metadata_reply, "metadata server");
 	free(url);
 }
 

@@ -48,6 +48,9 @@ bool gcp_a_token_ok(const char *t);
 void gcp_a_store_token(gcp_auth *a, const char *tok, int64_t ttl_s);
 /* The fetch is over (token or failure): parked requests may go on. */
 void gcp_a_settle(gcp_auth *a);
+/* Queues one of the credential flow's own requests (sent without a token, owned by
+ * a); when it cannot even be queued the fetch ends with that reason, prefixed by what. */
+void gcp_a_send(gcp_auth *a, gcp_req *r, gcp_done_fn done, const char *what);
 int gcp_a_load_file(gcp_auth *a, const char *path, char *err, size_t errlen);
 void gcp_a_fetch_sa(gcp_auth *a);
 void gcp_a_fetch_sandbox(gcp_auth *a);

@@ -22,40 +22,18 @@
 #define SANDBOX_BOOTSTRAP "Authorization: Bearer sealtrain-sandbox-bootstrap"
 #include "gcp/auth_priv.h"
 
-/* Sandbox: create (or adopt) our service account, create a key, keep it 0600. */
-static void sandbox_send(gcp_auth *a, const char *url, const char *body, gcp_done_fn done)
+/* Sandbox: create (or adopt) our service account, create a key, keep it 0600.
+ * body NULL: a GET. */
+static void sandbox_call(gcp_auth *a, const char *url, const char *body, gcp_done_fn done)
 {
 	static const char *const hdrs[] = { SANDBOX_BOOTSTRAP, NULL };
 	gcp_req r;
-	gcp_error e;
 	memset(&r, 0, sizeof r);
-	r.method = "POST";
+	r.method = body ? "POST" : "GET";
 	r.url = url;
 	r.body = body;
 	r.headers = hdrs;
-	r.flags = GCP_NO_AUTH;
-	r.owner = a;
-	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
-		gcp_a_failf(a, "sandbox key minting", &e);
-		gcp_a_settle(a);
-	}
-}
-
-static void sandbox_get(gcp_auth *a, const char *url, gcp_done_fn done)
-{
-	static const char *const hdrs[] = { SANDBOX_BOOTSTRAP, NULL };
-	gcp_req r;
-	gcp_error e;
-	memset(&r, 0, sizeof r);
-	r.method = "GET";
-	r.url = url;
-	r.headers = hdrs;
-	r.flags = GCP_NO_AUTH;
-	r.owner = a;
-	if (gcp_send(a->ctx, &r, done, a, &e) != 0) {
-		gcp_a_failf(a, "sandbox key minting", &e);
-		gcp_a_settle(a);
-	}
+	gcp_a_send(a, &r, done, "sandbox key minting");
 }
 
 static int save_key(gcp_auth *a, const unsigned char *key, size_t len, char *err, size_t errlen)
@@ -125,7 +103,7 @@ static void enable_poll_timer(gcp_ctx *ctx, void *user, bool cancelled)
 		gcp_a_settle(a);
 		return;
 	}
-	sandbox_get(a, url, on_enable_poll);
+	sandbox_call(a, url, NULL, on_enable_poll);
 	free(url);
 }
 
@@ -170,7 +148,7 @@ static void on_sandbox_account(gcp_ctx *ctx, const gcp_resp *r, void *user)
 		a->tried_enable = true;
 		char *pesc = st_url_escape(a->project);
 		char *url = st_xasprintf("%s/v1/projects/%s/services/iam.googleapis.com:enable", a->sandbox_url, pesc);
-		sandbox_send(a, url, "{}", on_enable_poll);
+		sandbox_call(a, url, "{}", on_enable_poll);
 		free(pesc);
 		free(url);
 		return;
@@ -184,7 +162,7 @@ static void on_sandbox_account(gcp_ctx *ctx, const gcp_resp *r, void *user)
 	char *esc = st_url_escape(email);
 	char *pesc = st_url_escape(a->project);
 	char *url = st_xasprintf("%s/v1/projects/%s/serviceAccounts/%s/keys", a->sandbox_url, pesc, esc);
-	sandbox_send(a, url, "{}", on_sandbox_key);
+	sandbox_call(a, url, "{}", on_sandbox_key);
 	free(email);
 	free(esc);
 	free(pesc);
@@ -195,7 +173,7 @@ void gcp_a_fetch_sandbox(gcp_auth *a)
 {
 	char *pesc = st_url_escape(a->project);
 	char *url = st_xasprintf("%s/v1/projects/%s/serviceAccounts", a->sandbox_url, pesc);
-	sandbox_send(a, url, "{\"accountId\":\"" SANDBOX_SA_ID "\",\"serviceAccount\":"
+	sandbox_call(a, url, "{\"accountId\":\"" SANDBOX_SA_ID "\",\"serviceAccount\":"
 		     "{\"displayName\":\"sealtrain console (sandbox)\"}}", on_sandbox_account);
 	free(pesc);
 	free(url);

@@ -202,13 +202,18 @@ static void fail(xfer *x, const gcp_error *e)
 	complete(x, &r);
 }
 
+void gcp__resp_cancelled(gcp_resp *r)
+{
+	memset(r, 0, sizeof *r);
+	r->cancelled = true;
+	r->body = "";
+	r->headers = "";
+}
+
 static void cancel(xfer *x)
 {
 	gcp_resp r;
-	memset(&r, 0, sizeof r);
-	r.cancelled = true;
-	r.body = "";
-	r.headers = "";
+	gcp__resp_cancelled(&r);
 	gcp_error_set(&r.err, 0, 1, "CANCELLED", "request cancelled");
 	where_of(x, &r.err);
 	complete(x, &r);

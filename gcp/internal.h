@@ -32,6 +32,9 @@ void gcp__timer_add(gcp_ctx *ctx, int64_t delay_ms, void *owner, gcp_timer_fn fn
 typedef void (*gcp_fd_fn)(gcp_ctx *ctx, int fd, short revents, void *user);
 void gcp__watch_fd(gcp_ctx *ctx, int fd, gcp_fd_fn fn, void *user);
 void gcp__unwatch_fd(gcp_ctx *ctx, int fd);
+/* An empty answer marked cancelled, for helpers whose owner went away while they
+ * waited on a timer. */
+void gcp__resp_cancelled(gcp_resp *r);
 /* auth.c tells the engine a token fetch ended (token or failure). */
 void gcp__auth_settled(gcp_ctx *ctx);
 

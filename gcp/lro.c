@@ -76,10 +76,32 @@ static int64_t lro_left(const lro *l)
 	return left < 0 ? 0 : left;
 }
 
-static void lro_init_deadline(lro *l, int64_t timeout_ms)
+/* What both kinds of wait start from; timeout_ms 0 is the default deadline. */
+static lro *lro_new(gcp_ctx *ctx, const gcp_endpoints *ep, const char *name, int64_t timeout_ms, void *owner,
+		    gcp_lro_progress_fn progress, gcp_done_fn done, void *user)
 {
+	lro *l = st_xcalloc(1, sizeof *l);
+	l->ctx = ctx;
+	l->ep = ep;
+	l->name = st_xstrdup(name);
+	l->owner = owner;
+	l->progress = progress;
+	l->done = done;
+	l->user = user;
 	l->started = st_mono_ms();
 	l->deadline = l->started + (timeout_ms > 0 ? timeout_ms : GCP_LRO_DEFAULT_TIMEOUT_MS);
+	return l;
+}
+
+/* The operation's name, or NULL with e set: what cannot be named cannot be polled. */
+static const char *op_name(const json_t *op, const char *what, gcp_error *e)
+{
+	const char *name = stj_str(op, "name");
+	if (!name || !*name) {
+		gcp_error_set(e, 0, 3, NULL, "%s without a name", what);
+		return NULL;
+	}
+	return name;
 }
 
 void gcp_error_from_status(gcp_error *e, const json_t *st, const char *where)
@@ -107,10 +129,7 @@ static void ce_timer(gcp_ctx *ctx, void *user, bool cancelled)
 	(void)ctx;
 	if (cancelled) {
 		gcp_resp r;
-		memset(&r, 0, sizeof r);
-		r.cancelled = true;
-		r.body = "";
-		r.headers = "";
+		gcp__resp_cancelled(&r);
 		lro_end(l, &r);
 		return;
 	}
@@ -225,26 +244,16 @@ int gcp_lro_compute_for(gcp_ctx *ctx, const gcp_endpoints *ep, const char *proje
 {
 	gcp_error tmp;
 	gcp_error *e = err ? err : &tmp;
-	const char *name = stj_str(op, "name");
-	if (!name || !*name) {
-		gcp_error_set(e, 0, 3, NULL, "compute Operation without a name");
+	const char *name = op_name(op, "compute Operation", e);
+	if (!name)
 		return -1;
-	}
 	if (stj_str(op, "region") && !stj_str(op, "zone")) {
 		gcp_error_set(e, 0, 12, NULL, "regional compute operations are not handled (%.100s)", name);
 		return -1;
 	}
-	lro *l = st_xcalloc(1, sizeof *l);
-	l->ctx = ctx;
-	l->ep = ep;
+	lro *l = lro_new(ctx, ep, name, timeout_ms, owner, progress, done, user);
 	l->project = st_xstrdup(project);
 	l->zone = stj_str(op, "zone") ? last_seg(stj_str(op, "zone")) : NULL;
-	l->name = st_xstrdup(name);
-	l->owner = owner;
-	l->progress = progress;
-	l->done = done;
-	l->user = user;
-	lro_init_deadline(l, timeout_ms);
 	/* Start on the loop even when op is already DONE: callbacks never run inside the call. */
 	gcp__timer_add(ctx, 0, owner, ce_timer, l);
 	return 0;
@@ -345,22 +354,12 @@ int gcp_lro_google_for(gcp_ctx *ctx, const gcp_endpoints *ep, enum gcp_api api, 
 {
 	gcp_error tmp;
 	gcp_error *e = err ? err : &tmp;
-	const char *name = stj_str(op, "name");
-	if (!name || !*name) {
-		gcp_error_set(e, 0, 3, NULL, "long-running operation without a name");
+	const char *name = op_name(op, "long-running operation", e);
+	if (!name)
 		return -1;
-	}
-	lro *l = st_xcalloc(1, sizeof *l);
-	l->ctx = ctx;
-	l->ep = ep;
+	lro *l = lro_new(ctx, ep, name, timeout_ms, owner, progress, done, user);
 	l->api = api;
-	l->name = st_xstrdup(name);
-	l->owner = owner;
-	l->progress = progress;
-	l->done = done;
-	l->user = user;
 	l->interval = 500;
-	lro_init_deadline(l, timeout_ms);
 	gcp__timer_add(ctx, 0, owner, g_first, l);
 	return 0;
 }

@@ -46,10 +46,7 @@ static void on_resume_timer(gcp_ctx *ctx, void *user, bool cancelled)
 	(void)ctx;
 	if (cancelled) {
 		gcp_resp r;
-		memset(&r, 0, sizeof r);
-		r.cancelled = true;
-		r.body = "";
-		r.headers = "";
+		gcp__resp_cancelled(&r);
 		gcp__up_finish(u, &r);
 		return;
 	}
@@ -154,14 +151,14 @@ static void continue_from(gcp_up *u, const gcp_resp *r, bool after_chunk)
 	}
 }
 
-static void on_chunk(gcp_ctx *ctx, const gcp_resp *r, void *user)
+/* The answer to a chunk and to a status query mean the same, but for a 308 (see
+ * continue_from); a 200/201 to a query means the upload had completed meanwhile. */
+static void on_answer(gcp_up *u, const gcp_resp *r, bool after_chunk)
 {
-	gcp_up *u = user;
-	(void)ctx;
 	if (r->cancelled || r->ok)
 		gcp__up_finish(u, r);
 	else if (r->http == 308)
-		continue_from(u, r, true);
+		continue_from(u, r, after_chunk);
 	else if (session_gone(r->http))
 		restart(u, r);
 	else if (transient(r))
@@ -170,20 +167,16 @@ static void on_chunk(gcp_ctx *ctx, const gcp_resp *r, void *user)
 		fail_with(u, r);
 }
 
+static void on_chunk(gcp_ctx *ctx, const gcp_resp *r, void *user)
+{
+	(void)ctx;
+	on_answer(user, r, true);
+}
+
 static void on_query(gcp_ctx *ctx, const gcp_resp *r, void *user)
 {
-	gcp_up *u = user;
 	(void)ctx;
-	if (r->cancelled || r->ok)
-		gcp__up_finish(u, r); /* 200/201: the upload had completed */
-	else if (r->http == 308)
-		continue_from(u, r, false);
-	else if (session_gone(r->http))
-		restart(u, r);
-	else if (transient(r))
-		resume_later(u, &r->err);
-	else
-		fail_with(u, r);
+	on_answer(user, r, false);
 }
 
 static void chunk_progress(void *user, uint64_t now, uint64_t total)

@@ -35,6 +35,7 @@
 #include "tests/support/stenable.h"
 #include "tests/support/sthttp.h"
 #include "tests/support/sttest.h"
+#include "tests/unit/test_gcp_result.h"
 
 #define PROJECT "sealtrain-it-1"
 #define ZONE "us-central1-a"
@@ -47,26 +48,13 @@ typedef struct fx {
 	gcp_endpoints ep;
 } fx;
 
-typedef struct result {
-	bool done, ok;
-	long http;
-	gcp_error err;
-	json_t *json;
-	char *body;
-	int attempts;
-} result;
-
-static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
+/* A download's media is what the test checks: keep the raw body too. */
+static void on_download(gcp_ctx *ctx, const gcp_resp *r, void *user)
 {
 	result *res = user;
 	(void)ctx;
-	res->done = true;
-	res->ok = r->ok;
-	res->http = r->http;
-	res->err = r->err;
-	res->json = json_incref(r->json);
+	result_take(res, r);
 	res->body = st_xstrndup(r->body ? r->body : "", r->body_len);
-	res->attempts = r->attempts;
 }
 
 static void res_free(result *r)
@@ -359,7 +347,7 @@ static void test_storage(void **state)
 	assert_int_equal(json_array_size(json_object_get(all.json, "items")), 4);
 	res_free(&all);
 	memset(&r, 0, sizeof r);
-	assert_int_equal(gcp_gcs_download(f->ctx, &f->ep, "sealtrain-it-bucket", "dir/data-resumable.csv", NULL, on_done, &r, NULL), 0);
+	assert_int_equal(gcp_gcs_download(f->ctx, &f->ep, "sealtrain-it-bucket", "dir/data-resumable.csv", NULL, on_download, &r, NULL), 0);
 	wait_for(f, &r);
 	if (!r.ok)
 		fail_msg("download: %s", r.err.message);

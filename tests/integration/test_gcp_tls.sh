@@ -116,23 +116,26 @@ grep -q "recv (stream_id=[0-9]*) :path: /data.json" "$dir/nghttpd.log" || fail "
 if grep -q dummy-access-token "$dir/out" "$dir/err"; then fail "the access token was printed"; fi
 echo "ok 1 - ca_file trusted, HTTP/2 negotiated"
 
+# A call the client must refuse: exit 1, nothing on stdout, and a one-line reason
+# that says TLS verification failed and contains $2.
+expect_refused() {
+	api "$1"
+	rc=$?
+	[ $rc -eq 1 ] || { show; fail "$3: exit $rc, want 1"; }
+	grep -q "^sealtrain api: UNAVAILABLE: TLS verification of the server failed: .*$2" "$dir/err" ||
+		{ show; fail "$3: no clear TLS verification error"; }
+	[ -s "$dir/out" ] && { show; fail "$3: something on stdout"; }
+	return 0
+}
+
 # 2. No ca_file: the system's trust does not know this CA, so verification fails.
 config ""
-api "$url"
-rc=$?
-[ $rc -eq 1 ] || { show; fail "without ca_file: exit $rc, want 1"; }
-grep -q "^sealtrain api: UNAVAILABLE: TLS verification of the server failed: .*certificate" "$dir/err" ||
-	{ show; fail "without ca_file: no clear TLS verification error"; }
-[ -s "$dir/out" ] && { show; fail "without ca_file: something on stdout"; }
+expect_refused "$url" certificate "without ca_file"
 echo "ok 2 - without ca_file the certificate is refused"
 
 # 3. ca_file set, but a name the certificate does not carry: still refused.
 config "$dir/ca.pem"
-api "https://localhost:$port/data.json"
-rc=$?
-[ $rc -eq 1 ] || { show; fail "wrong host name: exit $rc, want 1"; }
-grep -q "^sealtrain api: UNAVAILABLE: TLS verification of the server failed: .*localhost" "$dir/err" ||
-	{ show; fail "wrong host name: no clear TLS verification error"; }
+expect_refused "https://localhost:$port/data.json" localhost "wrong host name"
 echo "ok 3 - host names are still checked with ca_file"
 
 # 4. A ca_file that is not there is a config error at its line, before any request.

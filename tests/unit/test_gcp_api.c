@@ -26,6 +26,7 @@
 #include "gcp/storage.h"
 #include "tests/support/fakeserver.h"
 #include "tests/unit/test_gcp_fixture.h"
+#include "tests/unit/test_gcp_result.h"
 #include "tests/support/sttest.h"
 
 static json_t *parse(const char *s)
@@ -298,25 +299,6 @@ static void test_other_parsers(void **state)
 }
 
 /* ------------------------------------------------------------------ helpers on the loop */
-
-typedef struct result {
-	bool done, ok, cancelled;
-	gcp_error err;
-	json_t *json;
-	int progress_calls;
-	uint64_t last_progress;
-} result;
-
-static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
-{
-	result *res = user;
-	(void)ctx;
-	res->done = true;
-	res->ok = r->ok;
-	res->cancelled = r->cancelled;
-	res->err = r->err;
-	res->json = json_incref(r->json);
-}
 
 static void on_op(void *user, const json_t *op)
 {

@@ -21,25 +21,9 @@
 #include "gcp/storage.h"
 #include "tests/support/fakeserver.h"
 #include "tests/unit/test_gcp_fixture.h"
+#include "tests/unit/test_gcp_result.h"
 
 #define CHUNK (256u * 1024)
-
-typedef struct result {
-	bool done, ok, cancelled;
-	gcp_error err;
-	json_t *json;
-} result;
-
-static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
-{
-	result *res = user;
-	(void)ctx;
-	res->done = true;
-	res->ok = r->ok;
-	res->cancelled = r->cancelled;
-	res->err = r->err;
-	res->json = json_incref(r->json);
-}
 
 
 /* ------------------------------------------------------------------ a scripted session
