@@ -354,7 +354,9 @@ static void t_state_dir_held(void **state)
 	run_free(&r);
 	/* The one that holds it is untouched. */
 	assert_int_equal(kill(holder.pid, 0), 0);
-	st_sandbox_stop(&holder, SIGTERM, true);
+	st_sandbox_stop(&holder, SIGTERM, true); /* keeps (and leaves to us) its paths */
+	free(holder.state);
+	free(holder.log);
 	assert_nothing_left();
 	free(quote);
 	free(hint);
