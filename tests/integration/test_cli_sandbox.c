@@ -383,6 +383,83 @@ static void t_exits_early(void **state)
 	free(path);
 }
 
+/* No place for the state: a file where its directory should be, or no HOME at all. */
+static void t_state_dir_unusable(void **state)
+{
+	fx *f = *state;
+	char *fake = fake_sandbox(f, "echo 'sealtrain-sandbox listening on http://127.0.0.1:9'\nexec /bin/sleep 60");
+	char *envs = st_xasprintf("SEALTRAIN_SANDBOX=%s", fake), *path = st_xasprintf("PATH=%s", f->nobin);
+	char *base = st_xasprintf("%s/sealtrain", f->xdg), *blocker = st_xasprintf("%s/sandbox", base), err[200];
+	assert_int_equal(st_mkdir_p(base, 0700, err, sizeof err), 0);
+	st_test_write_file(blocker, "not a directory\n");
+	struct run r = run(f, f->copy, (const char *[]){envs, path, NULL}, (const char *[]){"--sandbox", "config", "check", NULL});
+	assert_int_equal(exit_code(&r), 1);
+	assert_string_equal(r.out, "");
+	assert_true(st_starts_with(r.err, "sealtrain: --sandbox: state directory: "));
+	assert_non_null(strstr(r.err, blocker));
+	assert_int_equal(count_lines(r.err), 1);
+	run_free(&r);
+	r = run(f, f->copy, (const char *[]){envs, path, "HOME", "XDG_STATE_HOME", NULL},
+		(const char *[]){"--sandbox", "config", "check", NULL});
+	assert_int_equal(exit_code(&r), 1);
+	assert_string_equal(r.err, "sealtrain: --sandbox: neither XDG_STATE_HOME nor HOME is set, so there is no "
+				   "place for the sandbox's state\n");
+	run_free(&r);
+	/* Neither case got as far as starting anything. */
+	char *pidfile = st_xasprintf("%s/fake.pid", f->dir);
+	assert_int_equal(access(pidfile, F_OK), -1);
+	assert_nothing_left();
+	free(pidfile);
+	free(base);
+	free(blocker);
+	free(fake);
+	free(envs);
+	free(path);
+}
+
+/* A log grown past 8 MiB is moved aside to sandbox.log.old before the next start. */
+static void t_log_rotates(void **state)
+{
+	fx *f = *state;
+	char *fake = fake_sandbox(f, "echo 'fresh run' >&2\nexit 1");
+	char *envs = st_xasprintf("SEALTRAIN_SANDBOX=%s", fake), *path = st_xasprintf("PATH=%s", f->nobin);
+	char *base = st_xasprintf("%s/sealtrain", f->xdg), *logp = st_xasprintf("%s/sandbox.log", base);
+	char *oldp = st_xasprintf("%s.old", logp), err[200];
+	assert_int_equal(st_mkdir_p(base, 0700, err, sizeof err), 0);
+	size_t big = (8u << 20) + 100;
+	char *fill = st_xmalloc(big);
+	memset(fill, 'o', big);
+	memcpy(fill, "old run\n", 8);
+	assert_int_equal(st_atomic_write(logp, fill, big, 0600, err, sizeof err), 0);
+	free(fill);
+	struct run r = run(f, f->copy, (const char *[]){envs, path, NULL}, (const char *[]){"--sandbox", "config", "check", NULL});
+	assert_int_equal(exit_code(&r), 1);
+	assert_non_null(strstr(r.err, "\"fresh run\""));
+	run_free(&r);
+	struct stat st;
+	assert_int_equal(stat(oldp, &st), 0);
+	assert_int_equal((size_t)st.st_size, big);
+	char *log = st_read_file(logp, 1 << 16, NULL, err, sizeof err);
+	assert_non_null(log);
+	assert_null(strstr(log, "old run"));
+	assert_non_null(strstr(log, "fresh run\n"));
+	free(log);
+	/* Below the limit, runs append. */
+	r = run(f, f->copy, (const char *[]){envs, path, NULL}, (const char *[]){"--sandbox", "config", "check", NULL});
+	run_free(&r);
+	log = st_read_file(logp, 1 << 16, NULL, err, sizeof err);
+	assert_non_null(log);
+	assert_non_null(strstr(strstr(log, "fresh run\n") + 1, "fresh run\n"));
+	free(log);
+	assert_nothing_left();
+	free(base);
+	free(logp);
+	free(oldp);
+	free(fake);
+	free(envs);
+	free(path);
+}
+
 /* Silent past the 10 s deadline: stopped, reaped, one line. */
 static void t_deadline(void **state)
 {
@@ -499,6 +576,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_missing_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_state_dir_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_exits_early, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_state_dir_unusable, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_log_rotates, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_signals, setup, teardown),
 	};
