@@ -9,32 +9,14 @@
 #include "common/timeutil.h"
 #include "gcp/internal.h"
 
-static char *region_of(const char *name)
-{
-	const char *l = name ? strstr(name, "/locations/") : NULL;
-	if (!l)
-		return NULL;
-	l += strlen("/locations/");
-	size_t n = strcspn(l, "/");
-	return n ? st_xstrndup(l, n) : NULL;
-}
-
 static gcp_rq *by_name(const gcp_endpoints *ep, const char *method, const char *id, const char *name, const char *suffix)
 {
-	char *region = region_of(name);
+	char *region = gcp_name_part(name, "locations");
 	char *path = region ? gcp_name_path("/v1/", name, suffix) : NULL;
 	gcp_rq *rq = path ? gcp_rq_new(ep, GCP_API_AIPLATFORM, region, method, id, path) : NULL;
 	free(region);
 	free(path);
 	return rq;
-}
-
-static json_t *strings(const char *const *v)
-{
-	json_t *a = json_array();
-	for (; v && *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
 }
 
 static json_t *env_list(const char *const *v)
@@ -60,9 +42,9 @@ static json_t *job_spec(const gcp_job_spec *s)
 	}
 	json_t *container = json_pack("{s:s}", "imageUri", s->image_uri);
 	if (s->command)
-		json_object_set_new(container, "command", strings(s->command));
+		json_object_set_new(container, "command", gcp_json_strings(s->command));
 	if (s->args)
-		json_object_set_new(container, "args", strings(s->args));
+		json_object_set_new(container, "args", gcp_json_strings(s->args));
 	if (s->env)
 		json_object_set_new(container, "env", env_list(s->env));
 	json_t *pool = json_pack("{s:o,s:o,s:o}", "machineSpec", machine, "replicaCount", stj_int64_string(1),

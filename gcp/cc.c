@@ -13,14 +13,6 @@ gcp_rq *gcp_cc_challenge_create(const gcp_endpoints *ep, const char *project, co
 	return rq;
 }
 
-static json_t *strings(const char *const *v)
-{
-	json_t *a = json_array();
-	for (; v && *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
-}
-
 gcp_rq *gcp_cc_verify(const gcp_endpoints *ep, const gcp_attest_spec *s)
 {
 	if (!s->challenge || !s->tpm_attestation)
@@ -33,14 +25,14 @@ gcp_rq *gcp_cc_verify(const gcp_endpoints *ep, const gcp_attest_spec *s)
 	free(path);
 	json_t *b = json_pack("{s:s,s:O}", "challenge", s->challenge, "tpmAttestation", s->tpm_attestation);
 	if (s->sa_id_tokens)
-		json_object_set_new(b, "gcpCredentials", json_pack("{s:o}", "serviceAccountIdTokens", strings(s->sa_id_tokens)));
+		json_object_set_new(b, "gcpCredentials", json_pack("{s:o}", "serviceAccountIdTokens", gcp_json_strings(s->sa_id_tokens)));
 	if (s->td_ccel)
 		json_object_set_new(b, "tdCcel", json_deep_copy(s->td_ccel));
 	json_t *opts = json_pack("{s:s}", "tokenType", s->token_type ? s->token_type : "TOKEN_TYPE_OIDC");
 	if (s->audience)
 		json_object_set_new(opts, "audience", json_string(s->audience));
 	if (s->nonces)
-		json_object_set_new(opts, "nonce", strings(s->nonces));
+		json_object_set_new(opts, "nonce", gcp_json_strings(s->nonces));
 	json_object_set_new(b, "tokenOptions", opts);
 	gcp_rq_body(rq, b);
 	return rq;

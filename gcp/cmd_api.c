@@ -234,26 +234,15 @@ static void lro_progress(void *user, const json_t *op)
 		fprintf(stderr, "sealtrain api: operation %s\n", st);
 }
 
-/* "projects/P/" in a URL or self link. */
-static char *project_of(const char *s)
-{
-	const char *p = s ? strstr(s, "/projects/") : NULL;
-	if (!p)
-		return NULL;
-	p += strlen("/projects/");
-	size_t n = strcspn(p, "/?:");
-	return n ? st_xstrndup(p, n) : NULL;
-}
-
 static bool start_wait(run *r, const gcp_resp *resp)
 {
 	gcp_error e;
 	const json_t *j = resp->json;
 	const char *kind = stj_str(j, "kind");
 	if (kind && strcmp(kind, "compute#operation") == 0) {
-		char *proj = project_of(stj_str(j, "selfLink"));
+		char *proj = gcp_name_part(stj_str(j, "selfLink"), "projects");
 		if (!proj)
-			proj = project_of(r->url);
+			proj = gcp_name_part(r->url, "projects");
 		const char *self = stj_str(j, "selfLink");
 		if (self && (st_starts_with(self, "https://") || st_starts_with(self, "http://")))
 			r->resume_url = st_xstrdup(self);

@@ -8,6 +8,7 @@
 
 #include "common/str.h"
 #include "gcp/internal.h"
+#include "gcp/rq.h"
 
 static const struct {
 	const char *key, *service, *base;
@@ -168,16 +169,6 @@ static int api_of_path(const char *p)
 	return -1;
 }
 
-static char *region_of(const char *p)
-{
-	const char *l = strstr(p, "/locations/");
-	if (!l)
-		return NULL;
-	l += strlen("/locations/");
-	size_t n = strcspn(l, "/?:");
-	return n ? st_xstrndup(l, n) : NULL;
-}
-
 char *gcp_resolve_path(const gcp_endpoints *ep, const char *in, char *err, size_t errlen)
 {
 	if (st_starts_with(in, "https://") || st_starts_with(in, "http://"))
@@ -201,7 +192,7 @@ char *gcp_resolve_path(const gcp_endpoints *ep, const char *in, char *err, size_
 			 "service host (e.g. cloudkms.googleapis.com/v1/...)", in);
 		return NULL;
 	}
-	char *region = api == GCP_API_AIPLATFORM ? region_of(in) : NULL;
+	char *region = api == GCP_API_AIPLATFORM ? gcp_name_part(in, "locations") : NULL;
 	const char *base = ep->base[api];
 	char *path;
 	/* The metadata base already ends in /computeMetadata/v1. */

@@ -304,12 +304,7 @@ static void g_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
 /* GET on the operation's name, at the regional host when the name has a location. */
 static gcp_rq *g_request(const gcp_endpoints *ep, enum gcp_api api, const char *name)
 {
-	char *region = NULL;
-	const char *loc = strstr(name, "/locations/");
-	if (loc) {
-		loc += strlen("/locations/");
-		region = st_xstrndup(loc, strcspn(loc, "/"));
-	}
+	char *region = gcp_name_part(name, "locations");
 	char *path = gcp_name_path(api == GCP_API_MONITORING ? "/v3/" : "/v1/", name, NULL);
 	gcp_rq *rq = path ? gcp_rq_new(ep, api, region, "GET", NULL, path) : NULL;
 	free(path);

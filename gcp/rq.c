@@ -118,6 +118,27 @@ char *gcp_pathf(const char *fmt, ...)
 	return b.p ? st_buf_steal(&b) : st_xstrdup("");
 }
 
+char *gcp_name_part(const char *s, const char *kind)
+{
+	char *marker = st_xasprintf("/%s/", kind);
+	const char *p = s ? strstr(s, marker) : NULL;
+	size_t skip = strlen(marker);
+	free(marker);
+	if (!p)
+		return NULL;
+	p += skip;
+	size_t n = strcspn(p, "/?:");
+	return n ? st_xstrndup(p, n) : NULL;
+}
+
+json_t *gcp_json_strings(const char *const *v)
+{
+	json_t *a = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
 char *gcp_name_path(const char *prefix, const char *name, const char *suffix)
 {
 	if (!name || !*name)

@@ -49,5 +49,11 @@ char *gcp_seg(const char *s);
 char *gcp_name_path(const char *prefix, const char *name, const char *suffix);
 /* A path from a printf format whose %s arguments are each one path segment, encoded. */
 char *gcp_pathf(const char *fmt, ...);
+/* The segment after the first "/KIND/" of a name or URL ("locations" in
+ * "projects/p/locations/us-central1/jobs/1" gives "us-central1"), up to the next
+ * '/', '?' or ':'. NULL when s is NULL, has no such part, or it is empty. Caller frees. */
+char *gcp_name_part(const char *s, const char *kind);
+/* A JSON array of the NULL-terminated strings v (NULL v: empty). */
+json_t *gcp_json_strings(const char *const *v);
 
 #endif

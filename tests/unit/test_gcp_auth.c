@@ -24,6 +24,7 @@
 #include "gcp/gcp.h"
 #include "tests/support/fakeserver.h"
 #include "tests/support/sttest.h"
+#include "tests/unit/test_gcp_result.h"
 
 static EVP_PKEY *test_key;
 static char *test_pem;
@@ -123,28 +124,14 @@ static void token_endpoint(const fs_request *rq, fs_reply *out, void *user)
 	free(claims);
 }
 
-typedef struct result {
-	bool done, ok;
-	long http;
-	gcp_error err;
-} result;
-
-static void on_done(gcp_ctx *ctx, const gcp_resp *r, void *user)
-{
-	result *res = user;
-	(void)ctx;
-	res->done = true;
-	res->ok = r->ok;
-	res->http = r->http;
-	res->err = r->err;
-}
-
 static void call(gcp_ctx *ctx, fx *f, const char *path, result *res)
 {
 	char *u = st_xasprintf("%s%s", fs_url(f->fs), path);
 	memset(res, 0, sizeof *res);
 	assert_int_equal(gcp_call(ctx, "GET", u, NULL, on_done, res), 0);
 	assert_int_equal(gcp_loop_run_until(ctx, &res->done, 20000), 0);
+	json_decref(res->json); /* these tests look at the outcome, not the body */
+	res->json = NULL;
 	free(u);
 }
 
