@@ -122,6 +122,20 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/* --sandbox is --sandbox-url with the URL of a sandbox of our own, which lives exactly
+ * as long as the command. */
+static int run_with_sandbox(const struct cmd *c, struct st_globals *g, int argc, char **argv)
+{
+	st_embedded emb;
+	int rc = st_embedded_start(&emb, g->verbose);
+	if (rc == ST_EXIT_OK) {
+		g->sandbox_url = emb.url;
+		rc = c->fn(g, argc, argv);
+	}
+	st_embedded_stop(&emb);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct st_globals g = {0};
@@ -146,15 +160,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sealtrain: unknown command \"%s\" (see sealtrain --help)\n", clean);
 		return ST_EXIT_USAGE;
 	}
-	if (!g.sandbox)
-		return c->fn(&g, argc - at, argv + at);
-	/* --sandbox is --sandbox-url with the URL of a sandbox of our own. */
-	st_embedded emb;
-	int rc = st_embedded_start(&emb, g.verbose);
-	if (rc == ST_EXIT_OK) {
-		g.sandbox_url = emb.url;
-		rc = c->fn(&g, argc - at, argv + at);
-	}
-	st_embedded_stop(&emb);
-	return rc;
+	return g.sandbox ? run_with_sandbox(c, &g, argc - at, argv + at) : c->fn(&g, argc - at, argv + at);
 }
