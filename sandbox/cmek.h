@@ -58,6 +58,23 @@ int sb_cmek_decrypt_range(const unsigned char *dek, const char *src, uint64_t of
 			  uint64_t len, const char *dst, unsigned char **mem, char *err,
 			  size_t errlen);
 
+/* The same from a descriptor the caller keeps open (and closes): a file opened while
+ * it still was an object's blob stays readable after the blob is deleted. src only
+ * names it in messages. */
+int sb_cmek_decrypt_range_fd(const unsigned char *dek, int src_fd, const char *src,
+			     uint64_t offset, uint64_t len, const char *dst, unsigned char **mem,
+			     char *err, size_t errlen);
+/* A decrypting reader over plaintext bytes [offset, offset+len) of the chunked file
+ * open as fd (the reader takes the descriptor), for replies streamed as the client
+ * reads. Each chunk is authenticated before any of its bytes are given out. open
+ * returns NULL with a reason in err; read gives up to max bytes (0 at the end of
+ * the range) or -1 with a reason in err. src only names the file in messages. */
+typedef struct sb_cmek_reader sb_cmek_reader;
+sb_cmek_reader *sb_cmek_reader_open(const unsigned char *dek, int fd, const char *src,
+				    uint64_t offset, uint64_t len, char *err, size_t errlen);
+long sb_cmek_reader_read(sb_cmek_reader *r, unsigned char *buf, size_t max, const char *src,
+			 char *err, size_t errlen);
+void sb_cmek_reader_close(sb_cmek_reader *r);
 /* Resumable uploads grow a chunked file request by request. Appends len bytes of src
  * (from offset) at plaintext offset at of dst: at must be a whole number of chunks,
  * and so must len unless final, which also writes the closing chunk. at == 0 starts

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "common/codec.h"
@@ -214,15 +215,24 @@ typedef struct dec_job {
 	size_t mem_len;
 } dec_job;
 
+/* Reads and authenticates chunk idx into j->buf; its plaintext length in *n. */
+static int dec_load(dec_job *j, uint64_t idx, size_t *n)
+{
+	uint64_t last_idx = j->plain / SB_CMEK_CHUNK;
+	*n = idx == last_idx ? (size_t)(j->plain - idx * SB_CMEK_CHUNK) : SB_CMEK_CHUNK;
+	uint64_t at = SB_CMEK_HDR_LEN + idx * (SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	if (pread_all(j->in, j->buf, *n + SB_CMEK_TAG_LEN, at) != 0 ||
+	    chunk_run(&j->k, idx, idx == last_idx, j->buf, *n, j->buf, j->buf + *n) != 0)
+		return -1;
+	return 0;
+}
+
 /* Decrypts chunk idx and emits the part of it inside [lo, hi). */
 static int dec_chunk(dec_job *j, uint64_t idx, uint64_t lo, uint64_t hi)
 {
 	uint64_t start = idx * SB_CMEK_CHUNK;
-	uint64_t last_idx = j->plain / SB_CMEK_CHUNK;
-	size_t n = idx == last_idx ? (size_t)(j->plain - start) : SB_CMEK_CHUNK;
-	uint64_t at = SB_CMEK_HDR_LEN + idx * (SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
-	if (pread_all(j->in, j->buf, n + SB_CMEK_TAG_LEN, at) != 0 ||
-	    chunk_run(&j->k, idx, idx == last_idx, j->buf, n, j->buf, j->buf + n) != 0)
+	size_t n;
+	if (dec_load(j, idx, &n) != 0)
 		return -1;
 	uint64_t a = lo > start ? lo - start : 0;
 	uint64_t b = hi < start + n ? hi - start : n;
@@ -236,11 +246,9 @@ static int dec_chunk(dec_job *j, uint64_t idx, uint64_t lo, uint64_t hi)
 	return write_all(j->out, j->buf + a, (size_t)(b - a));
 }
 
-static int dec_open(dec_job *j, const unsigned char *dek, const char *src)
+/* Reads the header of the file open as j->in. */
+static int dec_start(dec_job *j, const unsigned char *dek)
 {
-	j->in = open(src, O_RDONLY | O_CLOEXEC);
-	if (j->in < 0)
-		return -1;
 	off_t size = lseek(j->in, 0, SEEK_END);
 	int64_t plain = size < 0 ? -1 : sb_cmek_plain_size((uint64_t)size);
 	if (plain < 0 || pread_all(j->in, j->k.hdr, SB_CMEK_HDR_LEN, 0) != 0 ||
@@ -253,14 +261,23 @@ static int dec_open(dec_job *j, const unsigned char *dek, const char *src)
 	return chunker_init(&j->k, dek, 0);
 }
 
-int sb_cmek_decrypt_range(const unsigned char *dek, const char *src, uint64_t offset,
-			  uint64_t len, const char *dst, unsigned char **mem, char *err,
-			  size_t errlen)
+static int dec_open(dec_job *j, const unsigned char *dek, const char *src)
 {
-	dec_job j = {.in = -1, .out = -1};
+	j->in = open(src, O_RDONLY | O_CLOEXEC);
+	return j->in < 0 ? -1 : dec_start(j, dek);
+}
+
+/* Takes ownership of in (-1: opening failed, errno says why). */
+static int decrypt_range(int in, const unsigned char *dek, const char *src, uint64_t offset,
+			 uint64_t len, const char *dst, unsigned char **mem, char *err,
+			 size_t errlen)
+{
+	dec_job j = {.in = in, .out = -1};
 	int rc = -1;
+	if (in < 0)
+		goto out;
 	errno = 0;
-	if (dec_open(&j, dek, src) != 0)
+	if (dec_start(&j, dek) != 0)
 		goto out;
 	if (offset > j.plain || len > j.plain - offset) {
 		errno = ERANGE;
@@ -303,6 +320,100 @@ out:
 	EVP_CIPHER_CTX_free(j.k.x);
 	free(j.buf);
 	return rc;
+}
+
+int sb_cmek_decrypt_range(const unsigned char *dek, const char *src, uint64_t offset,
+			  uint64_t len, const char *dst, unsigned char **mem, char *err,
+			  size_t errlen)
+{
+	return decrypt_range(open(src, O_RDONLY | O_CLOEXEC), dek, src, offset, len, dst, mem,
+			     err, errlen);
+}
+
+int sb_cmek_decrypt_range_fd(const unsigned char *dek, int src_fd, const char *src,
+			     uint64_t offset, uint64_t len, const char *dst, unsigned char **mem,
+			     char *err, size_t errlen)
+{
+	return decrypt_range(src_fd < 0 ? -1 : fcntl(src_fd, F_DUPFD_CLOEXEC, 0), dek, src,
+			     offset, len, dst, mem, err, errlen);
+}
+
+/* ------------------------------------------------------------ streaming reads */
+
+struct sb_cmek_reader {
+	dec_job j;
+	uint64_t pos, end;     /* plaintext offsets: next byte to give, end of range */
+	uint64_t loaded;       /* index of the chunk in j.buf, UINT64_MAX: none */
+	size_t loaded_len;
+};
+
+static void reader_error(char *err, size_t errlen, const char *src)
+{
+	snprintf(err, errlen, "cannot decrypt object data %s: %s", src,
+		 errno == EBADMSG || !errno ? "damaged or wrong key" : strerror(errno));
+}
+
+sb_cmek_reader *sb_cmek_reader_open(const unsigned char *dek, int fd, const char *src,
+				    uint64_t offset, uint64_t len, char *err, size_t errlen)
+{
+	sb_cmek_reader *r = st_xcalloc(1, sizeof *r);
+	r->j.in = fd;
+	r->j.out = -1;
+	r->loaded = UINT64_MAX;
+	errno = 0;
+	if (fd < 0 || dec_start(&r->j, dek) != 0) {
+		reader_error(err, errlen, src);
+		sb_cmek_reader_close(r);
+		return NULL;
+	}
+	if (offset > r->j.plain || len > r->j.plain - offset) {
+		snprintf(err, errlen, "cannot decrypt object data %s: range past its end", src);
+		sb_cmek_reader_close(r);
+		return NULL;
+	}
+	r->pos = offset;
+	r->end = offset + len;
+	r->j.buf = st_xmalloc(SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	return r;
+}
+
+long sb_cmek_reader_read(sb_cmek_reader *r, unsigned char *buf, size_t max, const char *src,
+			 char *err, size_t errlen)
+{
+	size_t given = 0;
+	while (given < max && r->pos < r->end) {
+		uint64_t idx = r->pos / SB_CMEK_CHUNK;
+		errno = 0;
+		if (idx != r->loaded && dec_load(&r->j, idx, &r->loaded_len) != 0) {
+			r->loaded = UINT64_MAX;
+			reader_error(err, errlen, src);
+			return -1;
+		}
+		r->loaded = idx;
+		size_t at = (size_t)(r->pos - idx * SB_CMEK_CHUNK);
+		size_t n = r->loaded_len - at;
+		if (n > max - given)
+			n = max - given;
+		if ((uint64_t)n > r->end - r->pos)
+			n = (size_t)(r->end - r->pos);
+		memcpy(buf + given, r->j.buf + at, n);
+		given += n;
+		r->pos += n;
+	}
+	return (long)given;
+}
+
+void sb_cmek_reader_close(sb_cmek_reader *r)
+{
+	if (!r)
+		return;
+	if (r->j.in >= 0)
+		close(r->j.in);
+	EVP_CIPHER_CTX_free(r->j.k.x);
+	if (r->j.buf)
+		OPENSSL_cleanse(r->j.buf, SB_CMEK_CHUNK + SB_CMEK_TAG_LEN);
+	free(r->j.buf);
+	free(r);
 }
 
 /* ------------------------------------------------------------ files grown in steps */

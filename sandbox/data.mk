@@ -57,4 +57,11 @@ tests_integration_test_sb_storage_cmek_SOURCES = tests/integration/test_sb_stora
 	tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_storage_cmek_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
 tests_integration_test_sb_storage_cmek_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)
+SB_DATA_IT += tests/integration/test_sb_storage_stream
+check_PROGRAMS += tests/integration/test_sb_storage_stream
+TESTS += tests/integration/test_sb_storage_stream
+tests_integration_test_sb_storage_stream_SOURCES = tests/integration/test_sb_storage_stream.c \
+	tests/integration/test_sb_kms_util.h
+tests_integration_test_sb_storage_stream_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
+tests_integration_test_sb_storage_stream_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)
 EXTRA_DIST += tests/integration/node/test_storage.js

@@ -9,7 +9,8 @@
  * and each tick in one transaction, so a kill -9 leaves every request either fully
  * applied or not at all. A handler that answers with a status >= 400 has its store
  * changes rolled back (blobs are files and are not); its audit entry is kept.
- * sb_wait_ms commits the work done so far before it releases the lock. */
+ * sb_wait_ms commits the work done so far before it releases the lock, and so does
+ * sb_call_unlock (bulk work such as object encryption done outside the lock). */
 #ifndef SB_SANDBOX_H
 #define SB_SANDBOX_H
 
@@ -104,6 +105,14 @@ void sb_reply_bytes(sb_call *c, int http_status, const char *content_type, void 
 /* Streams a file region as the body (large object downloads). */
 void sb_reply_file(sb_call *c, int http_status, const char *content_type, const char *path,
 		   uint64_t offset, uint64_t len);
+/* Streams a body of len bytes made on demand: read is called from the connection's
+ * thread, without the server lock, as the client takes data; it fills up to max
+ * bytes of buf for offset pos and returns the count, or -1 to abort the connection
+ * (the body cannot be finished). done(ctx) runs once when the reply is over or
+ * dropped (a later reply replaces it). Neither may touch the store. */
+typedef long (*sb_stream_read)(void *ctx, uint64_t pos, char *buf, size_t max);
+void sb_reply_stream(sb_call *c, int http_status, const char *content_type, uint64_t len,
+		     sb_stream_read read, void (*done)(void *ctx), void *ctx);
 void sb_reply_header(sb_call *c, const char *name, const char *value);
 /* Shorthands for the common errors (message formats as Google's). */
 void sb_reply_not_found(sb_call *c, const char *what);      /* 404 NOT_FOUND */
@@ -165,6 +174,18 @@ int64_t sb_now_ms(sb_server *s);
 double sb_time_scale(const sb_server *s);
 /* RFC 3339 of sb_now_ms ("...Z" with nanosecond-style 9 digits as Google sends). */
 void sb_now_rfc3339(sb_server *s, char *buf, size_t size);
+/* Bulk work outside the server lock (encrypting or decrypting object data).
+ * sb_call_unlock commits the call's store work so far as a transaction of its own and
+ * releases the lock; sb_call_relock takes the lock back and opens the transaction
+ * that the rest of the call and its audit entry commit in. In between, the handler
+ * may use only its own files and memory: no store, no sb_* call but these two. After
+ * the relock it must reread what it relies on (others ran meanwhile). A reply >= 400
+ * after the relock rolls back only the second part, so the first part should write
+ * nothing that matters on its own. Calls made up by the server itself (Vertex
+ * staging from a tick) are not dispatched: for them both are no-ops and the lock
+ * stays held. */
+void sb_call_unlock(sb_call *c);
+void sb_call_relock(sb_call *c);
 /* Releases the lock for up to ms real milliseconds or until sb_notify. */
 void sb_wait_ms(sb_server *s, int ms);
 void sb_notify(sb_server *s);

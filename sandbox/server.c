@@ -59,6 +59,24 @@ void sb_wait_ms(sb_server *s, int ms)
 	sb_txn_begin(s);
 }
 
+void sb_call_unlock(sb_call *c)
+{
+	if (!c->dispatched || c->unlocked)
+		return;
+	sb_txn_commit(c->s);
+	c->unlocked = true;
+	pthread_mutex_unlock(&c->s->mu);
+}
+
+void sb_call_relock(sb_call *c)
+{
+	if (!c->unlocked)
+		return;
+	pthread_mutex_lock(&c->s->mu);
+	c->unlocked = false;
+	sb_txn_begin(c->s);
+}
+
 void sb_notify(sb_server *s)
 {
 	pthread_cond_broadcast(&s->cv);
@@ -92,11 +110,57 @@ void sb_log(sb_server *s, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ replies to MHD */
 
+/* MHD's side of sb_reply_stream: runs in the connection's thread, lock not held. */
+typedef struct stream_box {
+	sb_stream_read read;
+	void (*done)(void *ctx);
+	void *ctx;
+} stream_box;
+
+static ssize_t stream_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	stream_box *b = cls;
+	long n = b->read(b->ctx, pos, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	stream_box *b = cls;
+	if (b->done)
+		b->done(b->ctx);
+	free(b);
+}
+
+static struct MHD_Response *stream_response(sb_call *c)
+{
+	stream_box *b = st_xcalloc(1, sizeof *b);
+	b->read = c->stream_read;
+	b->done = c->stream_done;
+	b->ctx = c->stream_ctx;
+	struct MHD_Response *r = MHD_create_response_from_callback(c->stream_len, 64 * 1024,
+								   stream_cb, b, stream_free);
+	if (!r) {
+		free(b); /* the call still owns the stream and ends it when freed */
+		return NULL;
+	}
+	c->stream_read = NULL;
+	c->stream_done = NULL;
+	c->stream_ctx = NULL;
+	return r;
+}
+
 static enum MHD_Result queue_reply(sb_call *c)
 {
 	struct MHD_Connection *conn = c->conn;
 	struct MHD_Response *r = NULL;
-	if (c->reply_file) {
+	if (c->stream_read) {
+		r = stream_response(c);
+		if (!r)
+			return MHD_NO;
+	} else if (c->reply_file) {
 		int fd = open(c->reply_file, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0)
 			r = MHD_create_response_from_fd_at_offset64(c->reply_flen, fd,
@@ -166,7 +230,9 @@ static void dispatch(sb_server *s, sb_call *c)
 {
 	sb_lock(s);
 	s->requests++;
+	c->dispatched = true;
 	run_handler(s, c);
+	sb_call_relock(c); /* a handler that returned unlocked by mistake */
 	/* A failed call leaves no half-made resource behind; its audit entry stays. */
 	if (c->status >= 400) {
 		sb_txn_rollback(s);

@@ -113,6 +113,10 @@ struct sb_call {
 	size_t reply_len;
 	char *reply_file;
 	uint64_t reply_off, reply_flen;
+	sb_stream_read stream_read;  /* sb_reply_stream; owned until handed to MHD */
+	void (*stream_done)(void *ctx);
+	void *stream_ctx;
+	uint64_t stream_len;
 	sb_kv *rheaders;
 	size_t nrheaders;
 	bool replied;
@@ -122,6 +126,8 @@ struct sb_call {
 	int64_t t0_ms;
 	bool prepared;         /* first-call work done */
 	bool early;            /* answered before the body was read */
+	bool dispatched;       /* run by dispatch(): sb_call_unlock may release the lock */
+	bool unlocked;         /* between sb_call_unlock and sb_call_relock */
 };
 
 /* server.c */

@@ -31,10 +31,13 @@ static void free_kv(sb_kv *kv, size_t n)
 	free(kv);
 }
 
+static void drop_stream(sb_call *c);
+
 void sb_call_free(sb_call *c)
 {
 	if (!c)
 		return;
+	drop_stream(c);
 	if (c->spool_fd >= 0)
 		close(c->spool_fd);
 	if (c->spool_path) {
@@ -262,8 +265,19 @@ void sb_audit_project(sb_call *c, const char *project)
 
 /* ------------------------------------------------------------------ replies */
 
+/* Ends a streamed reply that never reached the client. */
+static void drop_stream(sb_call *c)
+{
+	if (c->stream_read && c->stream_done)
+		c->stream_done(c->stream_ctx);
+	c->stream_read = NULL;
+	c->stream_done = NULL;
+	c->stream_ctx = NULL;
+}
+
 static void reset_reply(sb_call *c)
 {
+	drop_stream(c);
 	free(c->reply_data);
 	c->reply_data = NULL;
 	c->reply_len = 0;
@@ -302,6 +316,19 @@ void sb_reply_file(sb_call *c, int http_status, const char *content_type, const 
 	c->reply_file = st_xstrdup(path);
 	c->reply_off = offset;
 	c->reply_flen = len;
+	c->replied = true;
+}
+
+void sb_reply_stream(sb_call *c, int http_status, const char *content_type, uint64_t len,
+		     sb_stream_read read, void (*done)(void *ctx), void *ctx)
+{
+	reset_reply(c);
+	c->status = http_status;
+	c->reply_ctype = st_xstrdup(content_type ? content_type : "application/octet-stream");
+	c->stream_read = read;
+	c->stream_done = done;
+	c->stream_ctx = ctx;
+	c->stream_len = len;
 	c->replied = true;
 }
 

@@ -207,8 +207,9 @@ int64_t gcs_query_int(sb_call *c, const char *param)
 	return strtoll(v, NULL, 10);
 }
 
-/* Download temp files are opened by the server right after the handler returns, so
- * anything older than a minute is no longer needed (an open descriptor survives). */
+/* Scratch files (uploads being encrypted) are written to continuously and then
+ * renamed into the blob store or removed by their call; one untouched for a minute
+ * was left behind by a crash. */
 static void clean_tmp(int max_age_s)
 {
 	DIR *d = opendir(tmp_dir);

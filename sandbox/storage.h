@@ -23,7 +23,7 @@
 #define GCS_SERVICE "storage.googleapis.com"
 #define GCS_SEP "\x01"
 #define GCS_ROLE_ED "roles/cloudkms.cryptoKeyEncrypterDecrypter"
-/* Downloads up to this size are answered from memory, larger ones from a temp file. */
+/* Downloads up to this size are answered from memory, larger ones streamed. */
 #define GCS_MEM_REPLY (16u << 20)
 
 extern const sb_service sb_svc_storage;
@@ -65,26 +65,44 @@ void gcs_lifecycle_tick(sb_server *s);
 void gcs_upload_expire(sb_server *s);
 
 /* storage_data.c: encryption of object data */
-/* Encrypts [off, off+len) of src as the data of obj (a new generation): picks a fresh
- * data key, wraps it with kms_key (or the master key when kms_key is NULL), stores the
- * blob and fills size, crc32c, md5Hash, kmsKeyName and the private fields. Verifies
- * client-supplied crc32c/md5Hash. -1 when c was answered. */
-int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *kms_key,
-		   const char *src, uint64_t off, uint64_t len, json_t *obj);
+/* Data of a new generation on its way in, in three steps: gcs_data_prepare (lock
+ * held) picks a fresh data key, wraps it with kms_key (or seals it with the master
+ * key when kms_key is NULL) and makes a scratch file; gcs_data_encrypt (lock not
+ * needed: it touches nothing shared) encrypts the plaintext into it; gcs_data_install
+ * (lock held) checks client-supplied crc32c/md5Hash, moves the file into the blob
+ * store and fills size, crc32c, md5Hash, kmsKeyName and the private fields of obj. */
+typedef struct gcs_pending {
+	unsigned char dek[SB_CMEK_KEY_LEN];
+	json_t *keys;          /* kmsKeyName, _dek or _dekMaster */
+	char *tmp;             /* scratch file; NULL once installed */
+	sb_cmek_digest digest;
+	bool failed;
+	char err[512];
+} gcs_pending;
+/* -1 when c was answered. */
+int gcs_data_prepare(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		     gcs_pending *p);
+void gcs_data_encrypt(gcs_pending *p, const char *src, uint64_t off, uint64_t len);
+/* -1 when c was answered. */
+int gcs_data_install(sb_server *s, sb_call *c, gcs_pending *p, json_t *obj);
+/* Wipes the key and removes a scratch file that was not installed. */
+void gcs_pending_free(gcs_pending *p);
 /* Wraps dek with kms_key (CMEK, after checking the agent's grant) or seals it with
  * the master key when kms_key is NULL, setting kmsKeyName and _dek or _dekMaster in
  * obj. -1 when c was answered. */
 int gcs_data_wrap(sb_server *s, sb_call *c, const char *project, const char *kms_key,
 		  const unsigned char *dek, json_t *obj);
 /* Takes an already encrypted chunked file (a finished resumable upload) as the data
- * of obj: reads it back for size, crc32c and md5Hash, checks client-supplied hashes,
- * moves it into the blob store. -1 when c was answered. */
+ * of obj: size, crc32c and md5Hash come from digest (or, when NULL, from reading the
+ * file back), client-supplied hashes are checked, the file moves into the blob
+ * store. -1 when c was answered. */
 int gcs_data_adopt(sb_server *s, sb_call *c, const unsigned char *dek, const char *path,
-		   json_t *obj);
+		   const sb_cmek_digest *digest, json_t *obj);
 /* Unwraps obj's data key; -1 when c was answered (key disabled, destroyed, no grant). */
 int gcs_data_key(sb_server *s, sb_call *c, const json_t *bucket, const json_t *obj,
 		 unsigned char dek[SB_CMEK_KEY_LEN]);
-/* Answers c with the bytes [off, off+len) of obj (status 200 or 206). */
+/* Answers c with the bytes [off, off+len) of obj (status 200 or 206), decrypting
+ * outside the server lock. */
 void gcs_data_reply(sb_server *s, sb_call *c, const json_t *obj, const unsigned char *dek,
 		    int status, uint64_t off, uint64_t len);
 
@@ -95,6 +113,7 @@ typedef struct gcs_sealed {
 	const char *path;
 	const unsigned char *dek;
 	const json_t *keys; /* kmsKeyName, _dek or _dekMaster */
+	const sb_cmek_digest *digest; /* of the plaintext, when already known */
 } gcs_sealed;
 /* Builds a new generation from upload metadata and stores it with data from src
  * (plaintext [off, off+len)). Answers c itself (200 with the object, or the error);

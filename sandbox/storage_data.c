@@ -2,10 +2,14 @@
  * data is written in the chunked GCM format of cmek.h (streamed, so a 5 GiB upload
  * never sits in memory) and the data key is wrapped by the object's KMS key version
  * (CMEK) or sealed by the sandbox master key (Google-managed encryption).
- * Downloads: up to GCS_MEM_REPLY bytes are decrypted into memory; larger ones into a
- * scratch file under STATE/gcs-tmp that the server streams and the tick removes. */
+ * Downloads: up to GCS_MEM_REPLY bytes are decrypted into memory; larger ranges are
+ * decrypted chunk by chunk as the client reads them.
+ * The bulk AES-GCM work of single-request uploads and of downloads runs outside the
+ * server lock (sb_call_unlock), so a large transfer does not stall other calls. */
 #include "sandbox/storage.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 
 #include "common/codec.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "sandbox/kms.h"
 
@@ -83,69 +88,88 @@ static void set_digest(json_t *obj, const sb_cmek_digest *d, char crc[9], char *
 	json_object_set_new(obj, "size", stj_int64_string((int64_t)d->size));
 }
 
-static int encrypt_into_blob(sb_server *s, sb_call *c, const unsigned char *dek,
-			     const char *src, uint64_t off, uint64_t len, sb_cmek_digest *d,
-			     char **blob)
+int gcs_data_prepare(sb_server *s, sb_call *c, const char *project, const char *kms_key,
+		     gcs_pending *p)
 {
-	char err[512];
-	char *tmp = st_xasprintf("%s/enc-XXXXXX", gcs_tmp_dir());
-	int fd = mkstemp(tmp);
-	if (fd >= 0)
-		close(fd);
-	*blob = st_xasprintf("gcs-%lld", (long long)sb_next_id(s, "gcs.blob"));
-	int rc = fd < 0 ? -1 : sb_cmek_encrypt_file(dek, src, off, len, tmp, d, err, sizeof err);
-	if (fd < 0)
-		snprintf(err, sizeof err, "cannot create a scratch file in %s", gcs_tmp_dir());
-	if (rc == 0 && sb_blob_put_file(s, *blob, tmp) != 0) {
-		snprintf(err, sizeof err, "cannot store object data as blob %s", *blob);
-		rc = -1;
-	}
-	if (rc != 0) {
-		unlink(tmp);
-		sb_log(s, "storage: %s", err);
-		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "object data not stored: %s",
-			       err);
-	}
-	free(tmp);
-	return rc;
-}
-
-int gcs_data_store(sb_server *s, sb_call *c, const char *project, const char *kms_key,
-		   const char *src, uint64_t off, uint64_t len, json_t *obj)
-{
-	unsigned char dek[SB_CMEK_KEY_LEN];
-	sb_cmek_digest d;
-	char *blob = NULL, *md5 = NULL, crc[9];
-	int rc = -1;
-	if (st_random_bytes(dek, sizeof dek) != 0) {
+	memset(p, 0, sizeof *p);
+	p->keys = json_object();
+	if (st_random_bytes(p->dek, sizeof p->dek) != 0) {
 		sb_reply_error(c, 500, "INTERNAL", NULL, "no randomness for a data key");
 		return -1;
 	}
-	if (gcs_data_wrap(s, c, project, kms_key, dek, obj) != 0 ||
-	    encrypt_into_blob(s, c, dek, src, off, len, &d, &blob) != 0)
-		goto out;
-	set_digest(obj, &d, crc, &md5);
-	if (verify_hashes(c, obj, crc, md5) != 0) {
-		sb_blob_del(s, blob);
-		goto out;
+	if (gcs_data_wrap(s, c, project, kms_key, p->dek, p->keys) != 0)
+		return -1;
+	p->tmp = st_xasprintf("%s/enc-XXXXXX", gcs_tmp_dir());
+	int fd = mkstemp(p->tmp);
+	if (fd < 0) {
+		sb_log(s, "storage: cannot create a scratch file in %s", gcs_tmp_dir());
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+			       "object data not stored: cannot create a scratch file in %s",
+			       gcs_tmp_dir());
+		free(p->tmp);
+		p->tmp = NULL;
+		return -1;
 	}
-	json_object_set_new(obj, "crc32c", json_string(crc));
-	json_object_set_new(obj, "md5Hash", json_string(md5));
-	json_object_set_new(obj, "_blob", json_string(blob));
-	rc = 0;
-out:
-	OPENSSL_cleanse(dek, sizeof dek);
+	close(fd);
+	return 0;
+}
+
+void gcs_data_encrypt(gcs_pending *p, const char *src, uint64_t off, uint64_t len)
+{
+	p->failed = sb_cmek_encrypt_file(p->dek, src, off, len, p->tmp, &p->digest, p->err,
+					 sizeof p->err) != 0;
+}
+
+int gcs_data_install(sb_server *s, sb_call *c, gcs_pending *p, json_t *obj)
+{
+	char *md5 = NULL, crc[9];
+	int rc = -1;
+	if (p->failed) {
+		sb_log(s, "storage: %s", p->err);
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "object data not stored: %s",
+			       p->err);
+		return -1;
+	}
+	json_object_update(obj, p->keys);
+	set_digest(obj, &p->digest, crc, &md5);
+	if (verify_hashes(c, obj, crc, md5) != 0)
+		goto out;
+	char *blob = st_xasprintf("gcs-%lld", (long long)sb_next_id(s, "gcs.blob"));
+	if (sb_blob_put_file(s, blob, p->tmp) != 0) {
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+			       "object data not stored: cannot store blob %s", blob);
+	} else {
+		free(p->tmp); /* renamed into the blob store */
+		p->tmp = NULL;
+		json_object_set_new(obj, "crc32c", json_string(crc));
+		json_object_set_new(obj, "md5Hash", json_string(md5));
+		json_object_set_new(obj, "_blob", json_string(blob));
+		rc = 0;
+	}
 	free(blob);
+out:
 	free(md5);
 	return rc;
 }
 
+void gcs_pending_free(gcs_pending *p)
+{
+	OPENSSL_cleanse(p->dek, sizeof p->dek);
+	if (p->tmp)
+		unlink(p->tmp);
+	free(p->tmp);
+	json_decref(p->keys);
+	memset(p, 0, sizeof *p);
+}
+
 int gcs_data_adopt(sb_server *s, sb_call *c, const unsigned char *dek, const char *path,
-		   json_t *obj)
+		   const sb_cmek_digest *digest, json_t *obj)
 {
 	sb_cmek_digest d;
 	char err[512], crc[9], *md5 = NULL;
-	if (sb_cmek_digest_file(dek, path, &d, err, sizeof err) != 0) {
+	if (digest)
+		d = *digest;
+	else if (sb_cmek_digest_file(dek, path, &d, err, sizeof err) != 0) {
 		sb_log(s, "storage: %s", err);
 		sb_reply_error(c, 500, "DATA_LOSS", "backendError", "upload data unreadable: %s", err);
 		return -1;
@@ -201,33 +225,67 @@ int gcs_data_key(sb_server *s, sb_call *c, const json_t *bucket, const json_t *o
 	return rc;
 }
 
+/* A large download: chunks are decrypted as the client takes them, in the
+ * connection's thread, so no scratch copy is made and the lock is not held. A chunk
+ * that fails to authenticate mid-way can only cut the connection (the status line
+ * has gone out); it is logged. */
+typedef struct dl_stream {
+	sb_cmek_reader *r;
+	char *path;
+} dl_stream;
+
+static long dl_read(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+	dl_stream *d = ctx;
+	char err[512];
+	(void)pos; /* MHD asks for the bytes in order; the reader keeps its place */
+	long n = sb_cmek_reader_read(d->r, (unsigned char *)buf, max, d->path, err, sizeof err);
+	if (n < 0)
+		st_log(ST_LOG_ERROR, "storage: download cut short: %s", err);
+	return n;
+}
+
+static void dl_done(void *ctx)
+{
+	dl_stream *d = ctx;
+	sb_cmek_reader_close(d->r);
+	free(d->path);
+	free(d);
+}
+
+/* The blob is opened while the lock is held, so the generation found is the one
+ * read even when it is replaced or deleted while the bytes go out: the descriptor
+ * keeps its file readable (the trash only unlinks it). Small ranges are decrypted
+ * into memory outside the lock; large ones are streamed. */
 void gcs_data_reply(sb_server *s, sb_call *c, const json_t *obj, const unsigned char *dek,
 		    int status, uint64_t off, uint64_t len)
 {
 	char err[512] = "";
 	const char *ctype = json_string_value(json_object_get(obj, "contentType"));
 	char *path = sb_blob_path(s, json_string_value(json_object_get(obj, "_blob")));
-	int rc = -1;
-	if (len <= GCS_MEM_REPLY) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	if (fd < 0) {
+		snprintf(err, sizeof err, "cannot open object data %s: %s", path, strerror(errno));
+	} else if (len > GCS_MEM_REPLY) {
+		sb_cmek_reader *r = sb_cmek_reader_open(dek, fd, path, off, len, err, sizeof err);
+		fd = -1; /* the reader owns it */
+		if (r) {
+			dl_stream *d = st_xcalloc(1, sizeof *d);
+			d->r = r;
+			d->path = st_xstrdup(path);
+			sb_reply_stream(c, status, ctype, len, dl_read, dl_done, d);
+			rc = 0;
+		}
+	} else {
 		unsigned char *mem = NULL;
-		rc = sb_cmek_decrypt_range(dek, path, off, len, NULL, &mem, err, sizeof err);
+		sb_call_unlock(c);
+		rc = sb_cmek_decrypt_range_fd(dek, fd, path, off, len, NULL, &mem, err, sizeof err);
+		sb_call_relock(c);
 		if (rc == 0)
 			sb_reply_bytes(c, status, ctype, mem, (size_t)len);
-	} else {
-		char *tmp = st_xasprintf("%s/dl-XXXXXX", gcs_tmp_dir());
-		int fd = mkstemp(tmp);
-		if (fd >= 0) {
-			close(fd);
-			rc = sb_cmek_decrypt_range(dek, path, off, len, tmp, NULL, err, sizeof err);
-		} else {
-			snprintf(err, sizeof err, "cannot create a scratch file in %s", gcs_tmp_dir());
-		}
-		if (rc == 0)
-			sb_reply_file(c, status, ctype, tmp, 0, len);
-		else if (fd >= 0)
-			unlink(tmp);
-		free(tmp);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (rc != 0) {
 		sb_log(s, "storage: %s", err);
 		sb_reply_error(c, 500, "DATA_LOSS", "backendError", "object data unreadable: %s", err);

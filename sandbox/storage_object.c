@@ -95,38 +95,44 @@ static const char *kms_choice(sb_call *c, const json_t *bucket, const json_t *me
 		json_object_get(json_object_get(bucket, "encryption"), "defaultKmsKeyName"));
 }
 
-/* The data of a new generation: encrypted now, or adopted when it came sealed. */
-static int store_data(sb_server *s, sb_call *c, const json_t *bucket, const json_t *meta,
-		      const char *src, uint64_t off, uint64_t len, const gcs_sealed *sealed,
-		      json_t *o)
+/* What must hold before data is taken and again when it is committed: the bucket,
+ * the name, ifGenerationMatch, the storage class. Loads bucket and the live
+ * generation (new refs, NULL when absent). -1 when c was answered. */
+static int admit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+		 json_t **bucket, json_t **live)
 {
-	const char *project = json_string_value(json_object_get(bucket, "_project"));
-	if (!sealed)
-		return gcs_data_store(s, c, project, kms_choice(c, bucket, meta), src, off, len, o);
-	json_object_update(o, (json_t *)sealed->keys);
-	return gcs_data_adopt(s, c, sealed->dek, sealed->path, o);
-}
-
-static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
-		  const char *src, uint64_t off, uint64_t len, const gcs_sealed *sealed)
-{
-	int rc = -1;
 	const char *name = json_string_value(json_object_get(meta, "name"));
-	json_t *bucket = gcs_bucket_load(s, c, bname), *live = NULL, *o = NULL;
-	if (!bucket || !gcs_check_object_name(c, name))
-		goto out;
-	live = gcs_obj_find(s, bname, name, 0);
-	if (check_precondition(c, live) != 0)
-		goto out;
+	json_decref(*bucket);
+	json_decref(*live);
+	*live = NULL;
+	*bucket = gcs_bucket_load(s, c, bname);
+	if (!*bucket || !gcs_check_object_name(c, name))
+		return -1;
+	*live = gcs_obj_find(s, bname, name, 0);
+	if (check_precondition(c, *live) != 0)
+		return -1;
 	const char *cls = json_string_value(json_object_get(meta, "storageClass"));
 	if (json_object_get(meta, "storageClass") && (!cls || (strcmp(cls, "STANDARD") &&
 	    strcmp(cls, "NEARLINE") && strcmp(cls, "COLDLINE") && strcmp(cls, "ARCHIVE")))) {
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid", "Invalid storageClass.");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* Stores the new generation (data from pd, or adopted when it came sealed), retires
+ * the live one and answers with the object. */
+static int publish(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+		   const json_t *bucket, json_t *live, gcs_pending *pd, const gcs_sealed *sealed)
+{
+	const char *name = json_string_value(json_object_get(meta, "name"));
 	int64_t gen = sb_now_ms(s) * 1000 + sb_next_id(s, "gcs.generation") % 1000;
-	o = new_generation(s, bucket, name, meta, gen);
-	if (store_data(s, c, bucket, meta, src, off, len, sealed, o) != 0)
+	json_t *o = new_generation(s, bucket, name, meta, gen);
+	int rc = -1;
+	if (sealed)
+		json_object_update(o, (json_t *)sealed->keys);
+	if ((sealed ? gcs_data_adopt(s, c, sealed->dek, sealed->path, sealed->digest, o)
+		    : gcs_data_install(s, c, pd, o)) != 0)
 		goto out;
 	if (live)
 		retire(s, live, bucket);
@@ -143,6 +149,35 @@ static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *met
 	free(k);
 out:
 	json_decref(o);
+	return rc;
+}
+
+/* Plaintext data is encrypted outside the server lock. Whatever happened meanwhile
+ * is checked again before the commit: a deleted bucket answers 404, a precondition
+ * that no longer holds 412, and otherwise the last upload to commit wins, as on
+ * Google (the one it replaces becomes noncurrent or goes to the trash). */
+static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+		  const char *src, uint64_t off, uint64_t len, const gcs_sealed *sealed)
+{
+	json_t *bucket = NULL, *live = NULL;
+	gcs_pending pd;
+	int rc = -1;
+	memset(&pd, 0, sizeof pd);
+	if (admit(s, c, bname, meta, &bucket, &live) != 0)
+		goto out;
+	if (!sealed) {
+		const char *project = json_string_value(json_object_get(bucket, "_project"));
+		if (gcs_data_prepare(s, c, project, kms_choice(c, bucket, meta), &pd) != 0)
+			goto out;
+		sb_call_unlock(c);
+		gcs_data_encrypt(&pd, src, off, len);
+		sb_call_relock(c);
+		if (admit(s, c, bname, meta, &bucket, &live) != 0)
+			goto out;
+	}
+	rc = publish(s, c, bname, meta, bucket, live, &pd, sealed);
+out:
+	gcs_pending_free(&pd);
 	json_decref(live);
 	json_decref(bucket);
 	return rc;

@@ -4,7 +4,8 @@
  * spooled to a file by the server (SB_STREAM_BODY). A resumable session gets its data
  * key when it starts; each chunk is encrypted onto STATE/gcs-uploads/ID as it
  * arrives (chunks are whole multiples of the cipher's chunk size), and the finished
- * file becomes the object's blob without another encryption pass. */
+ * file becomes the object's blob without another encryption pass. That encryption,
+ * and the read-back that checksums a finished upload, run outside the server lock. */
 #include "sandbox/storage.h"
 
 #include <errno.h>
@@ -301,9 +302,10 @@ static int check_chunk(sb_call *c, const json_t *sess, chunk *k)
 }
 
 static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const char *spool,
-		   const unsigned char *dek)
+		   const unsigned char *dek, const sb_cmek_digest *digest)
 {
-	gcs_sealed sealed = {.path = spool, .dek = dek, .keys = json_object_get(sess, "keys")};
+	gcs_sealed sealed = {.path = spool, .dek = dek, .keys = json_object_get(sess, "keys"),
+			     .digest = digest};
 	if (gcs_object_commit_sealed(s, c, json_string_value(json_object_get(sess, "bucket")),
 				     json_object_get(sess, "meta"), &sealed) != 0)
 		return;
@@ -322,28 +324,116 @@ static int session_dek(sb_server *s, sb_call *c, const json_t *sess, unsigned ch
 	return rc;
 }
 
-/* Encrypts the chunk's new bytes onto the spool. -1 when c was answered. */
-static int spool_chunk(sb_call *c, const char *spool, const unsigned char *dek, chunk *k,
-		       int64_t received, int64_t total)
+/* ------------------------------------------------------------ sessions at work
+ * A chunk is encrypted onto the spool without the server lock. Its session is
+ * marked busy meanwhile (under the lock), so that a second request on the same
+ * session (a client's retry while the first attempt still runs, or a cancel) is
+ * told to retry instead of writing the same file at the same time. */
+#define BUSY_MAX 64
+static char busy[BUSY_MAX][33];
+
+static bool busy_take(const char *id)
 {
-	uint64_t skip = k->first >= 0 && k->first < received ? (uint64_t)(received - k->first) : 0;
-	uint64_t n = k->first >= 0 && k->last >= received ? k->len - skip : 0;
-	int final = total >= 0 && received + (int64_t)n == total;
+	int free_slot = -1;
+	for (int i = 0; i < BUSY_MAX; i++) {
+		if (!strcmp(busy[i], id))
+			return false;
+		if (!busy[i][0] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return false;
+	st_strlcpy(busy[free_slot], id, sizeof busy[free_slot]);
+	return true;
+}
+
+static bool busy_has(const char *id)
+{
+	for (int i = 0; i < BUSY_MAX; i++)
+		if (!strcmp(busy[i], id))
+			return true;
+	return false;
+}
+
+static void busy_drop(const char *id)
+{
+	for (int i = 0; i < BUSY_MAX; i++)
+		if (!strcmp(busy[i], id))
+			busy[i][0] = '\0';
+}
+
+static void reply_busy(sb_call *c)
+{
+	sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
+		       "another request on this upload session is still being processed; retry");
+}
+
+/* What one chunk adds: bytes [skip, skip+n) of the request body at plaintext offset
+ * at of the spool; final closes the file. Filled under the lock, run without it. */
+typedef struct spool_job {
+	uint64_t at, skip, n;
+	int final;
+	const char *src, *spool;
+	sb_cmek_digest digest;  /* of the whole object, once final */
+	bool failed;
 	char err[512];
-	if (!final && n % SB_CMEK_CHUNK) {
+} spool_job;
+
+/* -1 when c was answered. */
+static int plan_chunk(sb_call *c, const chunk *k, int64_t received, int64_t total,
+		      spool_job *j)
+{
+	j->at = (uint64_t)received;
+	j->skip = k->first >= 0 && k->first < received ? (uint64_t)(received - k->first) : 0;
+	j->n = k->first >= 0 && k->last >= received ? k->len - j->skip : 0;
+	j->final = total >= 0 && received + (int64_t)j->n == total;
+	j->src = k->path;
+	if (!j->final && j->n % SB_CMEK_CHUNK) {
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
 			       "Invalid request: the chunk does not continue on a 262144-byte "
 			       "boundary.");
 		return -1;
 	}
-	if ((n || final) && sb_cmek_append(dek, spool, (uint64_t)received, k->path, skip, n, final,
-					   err, sizeof err) != 0) {
-		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "cannot store the chunk: %s",
-			       err);
-		return -1;
-	}
-	k->len = n;
 	return 0;
+}
+
+/* The bulk work: touches only the spool and the request body. */
+static void run_job(spool_job *j, const unsigned char *dek)
+{
+	if ((j->n || j->final) && sb_cmek_append(dek, j->spool, j->at, j->src, j->skip, j->n,
+						 j->final, j->err, sizeof j->err) != 0)
+		j->failed = true;
+	else if (j->final && sb_cmek_digest_file(dek, j->spool, &j->digest, j->err,
+						 sizeof j->err) != 0)
+		j->failed = true;
+}
+
+/* Records the chunk in the session as it is now (reread: it may have been cancelled
+ * or expired while the chunk was written) and answers. */
+static void record_chunk(sb_server *s, sb_call *c, const char *id, const spool_job *j,
+			 int64_t total, const unsigned char *dek)
+{
+	json_t *sess = sb_get(s, "gcs.upload", id);
+	if (!sess) {
+		sb_reply_error(c, 404, "NOT_FOUND", "notFound",
+			       "The upload session was cancelled or expired: %s", id);
+		return;
+	}
+	if (j->failed) {
+		sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "cannot store the chunk: %s",
+			       j->err);
+	} else {
+		int64_t received = (int64_t)(j->at + j->n);
+		json_object_set_new(sess, "total", json_integer(total));
+		json_object_set_new(sess, "received", json_integer(received));
+		if (j->final)
+			finish(s, c, id, sess, j->spool, dek, &j->digest);
+		else if (sb_put(s, "gcs.upload", id, sess) != 0)
+			sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "store write failed");
+		else
+			reply_308(c, received);
+	}
+	json_decref(sess);
 }
 
 static void add_chunk(sb_server *s, sb_call *c, const char *id, json_t *sess, chunk *k)
@@ -352,17 +442,19 @@ static void add_chunk(sb_server *s, sb_call *c, const char *id, json_t *sess, ch
 	int64_t total = k->total >= 0 ? k->total : json_integer_value(json_object_get(sess, "total"));
 	unsigned char dek[SB_CMEK_KEY_LEN];
 	char *spool = spool_path(id);
-	if (session_dek(s, c, sess, dek) == 0 &&
-	    spool_chunk(c, spool, dek, k, received, total) == 0) {
-		received += (int64_t)k->len;
-		json_object_set_new(sess, "total", json_integer(total));
-		json_object_set_new(sess, "received", json_integer(received));
-		if (total >= 0 && received == total)
-			finish(s, c, id, sess, spool, dek);
-		else if (sb_put(s, "gcs.upload", id, sess) != 0)
-			sb_reply_error(c, 503, "UNAVAILABLE", "backendError", "store write failed");
-		else
-			reply_308(c, received);
+	spool_job j = {.spool = spool};
+	if (session_dek(s, c, sess, dek) != 0 || plan_chunk(c, k, received, total, &j) != 0) {
+		/* answered */
+	} else if (!j.n && !j.final) { /* a status query or a resent chunk: nothing to write */
+		record_chunk(s, c, id, &j, total, dek);
+	} else if (!busy_take(id)) {
+		reply_busy(c);
+	} else {
+		sb_call_unlock(c);
+		run_job(&j, dek);
+		sb_call_relock(c);
+		busy_drop(id);
+		record_chunk(s, c, id, &j, total, dek);
 	}
 	OPENSSL_cleanse(dek, sizeof dek);
 	free(spool);
@@ -422,7 +514,7 @@ void gcs_upload_expire(sb_server *s)
 	json_array_foreach(all, i, sess) {
 		json_int_t t = json_integer_value(json_object_get(sess, "started"));
 		const char *id = json_string_value(json_object_get(sess, "id"));
-		if (!id || now - t < 7 * 86400000LL)
+		if (!id || now - t < 7 * 86400000LL || busy_has(id))
 			continue;
 		if (!json_is_true(json_object_get(sess, "done"))) {
 			char *spool = spool_path(id);
@@ -441,6 +533,11 @@ void gcs_upload_cancel(sb_server *s, sb_call *c)
 			       ? sb_get(s, "gcs.upload", id) : NULL;
 	if (!sess) {
 		sb_reply_error(c, 404, "NOT_FOUND", "notFound", "No such upload session.");
+		return;
+	}
+	if (busy_has(id)) {
+		reply_busy(c);
+		json_decref(sess);
 		return;
 	}
 	char *spool = spool_path(id);
