@@ -72,57 +72,34 @@ static bool is_empty_page_warning(const json_t *w)
 	return code && strcmp(code, "NO_RESULTS_ON_PAGE") == 0;
 }
 
-/* One scope of an aggregatedList ("zones/us-central1-a": {"instances": [...]}) seen
- * again on a later page: its lists grow, its other fields take the later value. */
-static void merge_scope(json_t *into, const json_t *scope)
+/* Depth of a merge: a page, compute's aggregatedList "items" map (keyed by scope,
+ * "zones/us-central1-a"), or one scope in it ({"instances": [...], "warning": ...}). */
+enum { AT_PAGE, AT_SCOPES, AT_SCOPE };
+
+/* Joins from into into: lists grow, the items map of an aggregatedList and a scope met
+ * on two pages are merged, anything else takes the later value. Copies, never
+ * references: the page is borrowed, and a later page may merge into what it brought. */
+static void merge_at(json_t *into, const json_t *from, int depth)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)scope, k, v) {
+	json_object_foreach((json_t *)from, k, v) {
 		json_t *have = json_object_get(into, k);
+		bool nested = depth == AT_SCOPES || (depth == AT_PAGE && strcmp(k, "items") == 0);
+		if (depth == AT_PAGE && strcmp(k, "nextPageToken") == 0)
+			continue;
 		if (json_is_array(v) && json_is_array(have))
 			json_array_extend(have, v);
-		else if (strcmp(k, "warning") == 0 && is_empty_page_warning(v) && scope_has_list(into))
+		else if (nested && json_is_object(v) && json_is_object(have))
+			merge_at(have, v, depth + 1);
+		else if (depth == AT_SCOPE && strcmp(k, "warning") == 0 && is_empty_page_warning(v) &&
+			 scope_has_list(into))
 			continue;
 		else
 			json_object_set_new(into, k, json_deep_copy(v));
 	}
-	if (scope_has_list(into) && is_empty_page_warning(json_object_get(into, "warning")))
+	if (depth == AT_SCOPE && scope_has_list(into) && is_empty_page_warning(json_object_get(into, "warning")))
 		json_object_del(into, "warning");
-}
-
-/* compute's aggregatedList keys "items" by scope: the maps of all pages are joined,
- * a scope met on two pages merged rather than replaced. */
-static void merge_scopes(json_t *into, const json_t *page)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)page, k, v) {
-		json_t *have = json_object_get(into, k);
-		if (json_is_object(v) && json_is_object(have))
-			merge_scope(have, v);
-		else
-			json_object_set_new(into, k, json_deep_copy(v));
-	}
-}
-
-/* Copies, never references: the page is borrowed and a later page may merge into
- * what this one brought. */
-static void merge(json_t *into, const json_t *page)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)page, k, v) {
-		if (strcmp(k, "nextPageToken") == 0)
-			continue;
-		json_t *have = json_object_get(into, k);
-		if (json_is_array(v) && json_is_array(have))
-			json_array_extend(have, v);
-		else if (strcmp(k, "items") == 0 && json_is_object(v) && json_is_object(have))
-			merge_scopes(have, v);
-		else
-			json_object_set_new(into, k, json_deep_copy(v));
-	}
 }
 
 static void finish(pager *p, const gcp_resp *r, bool ok)
@@ -154,7 +131,7 @@ static void on_page(gcp_ctx *ctx, const gcp_resp *r, void *user)
 		finish(p, &bad, false);
 		return;
 	}
-	merge(p->merged, r->json);
+	merge_at(p->merged, r->json, AT_PAGE);
 	const char *tok = stj_str(r->json, "nextPageToken");
 	if (!tok || !*tok) {
 		finish(p, r, true);
