@@ -161,6 +161,26 @@ static void test_bad_credentials_exit_3(void **state)
 	free(err);
 }
 
+/* --paginate over compute's aggregatedList: every page's scopes are printed. */
+static void test_paginate_aggregated(void **state)
+{
+	fx *f = *state;
+	const char *path = "/compute/v1/projects/cli-project-1/aggregated/instances";
+	fs_json(f->fs, "GET", path, 1, 200,
+		"{\"items\":{\"zones/z-a\":{\"instances\":[{\"name\":\"vm-page1\"}]}},\"nextPageToken\":\"n1\"}");
+	fs_json(f->fs, "GET", path, 1, 200,
+		"{\"items\":{\"zones/z-b\":{\"instances\":[{\"name\":\"vm-page2\"}]}}}");
+	char *out, *err;
+	assert_int_equal(run(f, "compute/v1/projects/cli-project-1/aggregated/instances --paginate", &out, &err), 0);
+	assert_non_null(strstr(out, "\"zones/z-a\""));
+	assert_non_null(strstr(out, "vm-page1"));
+	assert_non_null(strstr(out, "vm-page2"));
+	assert_null(strstr(out, "nextPageToken"));
+	assert_int_equal(fs_count(f->fs, path), 2);
+	free(out);
+	free(err);
+}
+
 /* Sandbox mode mints a key for a project: none given is a usage error (2) that
  * names both ways to give one, not a credentials failure (3), and nothing is sent. */
 static void test_sandbox_without_project_exit_2(void **state)
@@ -190,6 +210,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_credentials_exit_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_without_project_exit_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paginate_aggregated, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
