@@ -631,6 +631,18 @@ static void test_tls_verification_on(void **state)
 	assert_int_equal(fs_count(tls, NULL), 1);
 	gcp_free(ctx);
 	result_free(&res);
+	/* A CA file that went away after the config was read: a clear error naming it. */
+	unlink(ca);
+	ctx = gcp_new(&o, NULL);
+	gcp_call(ctx, "GET", u, NULL, on_done, &res);
+	gcp_loop_run_until(ctx, &res.done, 20000);
+	assert_false(res.ok);
+	assert_int_equal(res.attempts, 1);
+	if (!strstr(res.err.message, ca))
+		fail_msg("%s", res.err.message);
+	assert_int_equal(fs_count(tls, NULL), 1);
+	gcp_free(ctx);
+	result_free(&res);
 	st_test_rmtree(dir);
 	free(dir);
 	free(ca);
