@@ -267,6 +267,10 @@ static void t_runs_and_state_persists(void **state)
 	assert_non_null(second);
 	assert_non_null(strstr(second + 1, "listening on"));
 	assert_non_null(strstr(log, "signal 15: shutting down"));
+	/* The minted key and the tokens made from it stay out of the log. */
+	assert_null(strstr(log, "PRIVATE KEY"));
+	assert_null(strstr(log, "Bearer "));
+	assert_null(strstr(log, "access_token"));
 	free(log);
 	free(sdir);
 	free(logp);
