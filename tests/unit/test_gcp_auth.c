@@ -32,6 +32,7 @@ static char *test_pem;
 typedef struct fx {
 	fs_server *fs;
 	char *dir;
+	char *tok_uri;   /* the fake server's /token, for key and refresh-token flows */
 } fx;
 
 static int group_setup(void **state)
@@ -60,6 +61,7 @@ static int setup(void **state)
 	fx *f = st_xcalloc(1, sizeof *f);
 	f->fs = fs_start();
 	f->dir = st_test_tmpdir("gcp-auth");
+	f->tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
 	unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
 	unsetenv("GCE_METADATA_HOST");
 	unsetenv("SEALTRAIN_GCLOUD");
@@ -73,6 +75,7 @@ static int teardown(void **state)
 	fs_stop(f->fs);
 	st_test_rmtree(f->dir);
 	free(f->dir);
+	free(f->tok_uri);
 	free(f);
 	return 0;
 }
@@ -156,8 +159,7 @@ static void test_service_account_jwt(void **state)
 	fs_on_fn(f->fs, "POST", "/token", 0, token_endpoint, NULL);
 	fs_json(f->fs, "GET", "/v1/x", 0, 200, "{}");
 	char *key = write_sa_key(f, "runner@p.iam.gserviceaccount.com");
-	char *tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
-	gcp_auth_opts o = { .credentials_file = key, .token_uri = tok_uri };
+	gcp_auth_opts o = { .credentials_file = key, .token_uri = f->tok_uri };
 	char err[300];
 	gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
 	assert_non_null(ctx);
@@ -169,7 +171,7 @@ static void test_service_account_jwt(void **state)
 	assert_int_equal(tokens_issued, 1);
 	json_t *c = json_loads(jwt_claims, 0, NULL);
 	assert_string_equal(stj_str(c, "iss"), "runner@p.iam.gserviceaccount.com");
-	assert_string_equal(stj_str(c, "aud"), tok_uri);
+	assert_string_equal(stj_str(c, "aud"), f->tok_uri);
 	assert_string_equal(stj_str(c, "scope"), "https://www.googleapis.com/auth/cloud-platform");
 	int64_t iat, exp;
 	assert_true(stj_int64(c, "iat", &iat) && stj_int64(c, "exp", &exp));
@@ -180,7 +182,6 @@ static void test_service_account_jwt(void **state)
 	fs_request_free(q);
 	gcp_free(ctx);
 	free(key);
-	free(tok_uri);
 }
 
 static void test_401_refresh_once(void **state)
@@ -192,8 +193,7 @@ static void test_401_refresh_once(void **state)
 	fs_json(f->fs, "GET", "/v1/r", 1, 200, "{}");
 	fs_json(f->fs, "GET", "/v1/never", 0, 401, "{\"error\":{\"code\":401,\"message\":\"no\",\"status\":\"UNAUTHENTICATED\"}}");
 	char *key = write_sa_key(f, "a@p.iam.gserviceaccount.com");
-	char *tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
-	gcp_auth_opts o = { .credentials_file = key, .token_uri = tok_uri };
+	gcp_auth_opts o = { .credentials_file = key, .token_uri = f->tok_uri };
 	char err[300];
 	gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
 	result r;
@@ -209,7 +209,6 @@ static void test_401_refresh_once(void **state)
 	assert_int_equal(tokens_issued, 3);
 	gcp_free(ctx);
 	free(key);
-	free(tok_uri);
 }
 
 static void test_authorized_user(void **state)
@@ -220,8 +219,7 @@ static void test_authorized_user(void **state)
 	char *path = st_xasprintf("%s/adc.json", f->dir);
 	st_test_write_file(path, "{\"type\":\"authorized_user\",\"client_id\":\"cid\",\"client_secret\":\"s&cret\","
 			   "\"refresh_token\":\"1//rt\",\"quota_project_id\":\"billing-proj\"}");
-	char *tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
-	gcp_auth_opts o = { .credentials_file = path, .token_uri = tok_uri };
+	gcp_auth_opts o = { .credentials_file = path, .token_uri = f->tok_uri };
 	char err[300];
 	gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
 	result r;
@@ -238,7 +236,6 @@ static void test_authorized_user(void **state)
 	fs_request_free(q);
 	gcp_free(ctx);
 	free(path);
-	free(tok_uri);
 }
 
 static void test_token_file(void **state)
@@ -301,8 +298,7 @@ static void test_background_refresh(void **state)
 	fs_json(f->fs, "GET", "/v1/b", 0, 200, "{}");
 	char *path = st_xasprintf("%s/adc.json", f->dir);
 	st_test_write_file(path, "{\"type\":\"authorized_user\",\"client_id\":\"c\",\"client_secret\":\"s\",\"refresh_token\":\"r\"}");
-	char *tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
-	gcp_auth_opts o = { .credentials_file = path, .token_uri = tok_uri };
+	gcp_auth_opts o = { .credentials_file = path, .token_uri = f->tok_uri };
 	char err[300];
 	gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
 	result r;
@@ -314,7 +310,6 @@ static void test_background_refresh(void **state)
 	assert_int_equal(fs_count(f->fs, "/v1/b"), 2);
 	gcp_free(ctx);
 	free(path);
-	free(tok_uri);
 }
 
 static void test_gcloud(void **state)
@@ -426,11 +421,10 @@ static void test_hostile_token_replies(void **state)
 	};
 	char *path = st_xasprintf("%s/adc.json", f->dir);
 	st_test_write_file(path, "{\"type\":\"authorized_user\",\"client_id\":\"c\",\"client_secret\":\"s\",\"refresh_token\":\"r\"}");
-	char *tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
 	fs_json(f->fs, "GET", "/v1/h", 0, 200, "{}");
 	for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
 		fs_json(f->fs, "POST", "/token", 1, 200, replies[i]);
-		gcp_auth_opts o = { .credentials_file = path, .token_uri = tok_uri };
+		gcp_auth_opts o = { .credentials_file = path, .token_uri = f->tok_uri };
 		char err[300];
 		gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
 		result r;
@@ -443,7 +437,6 @@ static void test_hostile_token_replies(void **state)
 	assert_int_equal(fs_count(f->fs, "/v1/h"), 0);
 	assert_false(fs_any_header_contains(f->fs, "X-Injected"));
 	free(path);
-	free(tok_uri);
 }
 
 static void test_secrets_not_in_errors(void **state)
@@ -453,8 +446,7 @@ static void test_secrets_not_in_errors(void **state)
 	 * onto the screen: the assertion is not in our message, only the server's words. */
 	fs_json(f->fs, "POST", "/token", 0, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid JWT Signature.\"}");
 	char *key = write_sa_key(f, "a@p.iam.gserviceaccount.com");
-	char *tok_uri = st_xasprintf("%s/token", fs_url(f->fs));
-	gcp_auth_opts o = { .credentials_file = key, .token_uri = tok_uri };
+	gcp_auth_opts o = { .credentials_file = key, .token_uri = f->tok_uri };
 	char err[300];
 	gcp_ctx *ctx = ctx_for(f, &o, err, sizeof err);
 	result r;
@@ -466,7 +458,6 @@ static void test_secrets_not_in_errors(void **state)
 	assert_null(strstr(gcp_auth_describe(gcp_ctx_auth(ctx)), "PRIVATE"));
 	gcp_free(ctx);
 	free(key);
-	free(tok_uri);
 }
 
 /* The sandbox flow against a scripted stand-in: IAM off first, then on. */
