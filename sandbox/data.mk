@@ -6,6 +6,7 @@ SB_DATA_SRC = \
 	sandbox/kms_version.c sandbox/kms_crypt.c sandbox/kms_iam.c \
 	sandbox/storage.c sandbox/storage.h sandbox/storage_bucket.c sandbox/storage_object.c \
 	sandbox/storage_list.c sandbox/storage_upload.c sandbox/storage_data.c \
+	sandbox/storage_reap.c \
 	sandbox/storage_expire.c sandbox/storage_iam.c \
 	sandbox/storage_multipart.c sandbox/storage_multipart.h \
 	sandbox/storage_range.c sandbox/storage_range.h \

@@ -175,7 +175,8 @@ void gcs_obj_purge(sb_server *s, const json_t *doc)
 }
 
 /* Removes what committed calls threw away. Run from the tick: a file is deleted only
- * once the call that dropped it has committed, so a rolled-back call loses nothing. */
+ * once the call that dropped it has committed, so a rolled-back call loses nothing.
+ * The unlink itself happens in the reaper thread (storage_reap.c). */
 static void empty_trash(sb_server *s)
 {
 	json_t *all = sb_list(s, "gcs.trash", "");
@@ -184,11 +185,12 @@ static void empty_trash(sb_server *s)
 	json_array_foreach(all, i, t) {
 		const char *blob = json_string_value(json_object_get(t, "blob"));
 		const char *file = json_string_value(json_object_get(t, "file"));
-		if (blob)
-			sb_blob_del(s, blob);
-		if (file)
-			unlink(file);
-		sb_del(s, "gcs.trash", json_string_value(json_object_get(t, "id")));
+		const char *id = json_string_value(json_object_get(t, "id"));
+		char *path = blob ? sb_blob_path(s, blob) : NULL;
+		if (path || file)
+			gcs_reap(path ? path : file, id ? id : "x");
+		free(path);
+		sb_del(s, "gcs.trash", id);
 	}
 	json_decref(all);
 }
@@ -239,6 +241,10 @@ static int storage_init(sb_server *s)
 		return -1;
 	}
 	clean_tmp(0);
+	if (gcs_reap_start(sb_state_dir(s), err, sizeof err) != 0) {
+		sb_log(s, "storage: %s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -256,6 +262,7 @@ static void storage_tick(sb_server *s)
 
 static void storage_shutdown(sb_server *s)
 {
+	gcs_reap_stop();
 	free(tmp_dir);
 	free(upload_dir);
 	tmp_dir = upload_dir = NULL;

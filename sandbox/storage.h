@@ -64,6 +64,14 @@ void gcs_lifecycle_tick(sb_server *s);
 /* storage_upload.c: drops resumable sessions older than a week (sandbox time). */
 void gcs_upload_expire(sb_server *s);
 
+/* storage_reap.c: files deleted without the server lock. start makes STATE/gcs-reap
+ * (emptied) and starts the thread that unlinks what lands there; gcs_reap moves path
+ * there under the name tag (unique per call: the trash id), or unlinks it in place
+ * when it cannot be moved; stop deletes what is left and joins the thread. */
+int gcs_reap_start(const char *state_dir, char *err, size_t errlen);
+void gcs_reap(const char *path, const char *tag);
+void gcs_reap_stop(void);
+
 /* storage_data.c: encryption of object data */
 /* Data of a new generation on its way in, in three steps: gcs_data_prepare (lock
  * held) picks a fresh data key, wraps it with kms_key (or seals it with the master
