@@ -8,6 +8,11 @@
 #define R (SB_LEGACY_ERRORS | SB_ADMIN_READ)
 
 static const sb_route routes[] = {
+	{"GET", P "/zones", co_zone_list, SVC, "v1.compute.zones.list", R},
+	{"GET", Z, co_zone_get, SVC, "v1.compute.zones.get", R},
+	{"GET", Z "/machineTypes", co_machine_type_list, SVC, "v1.compute.machineTypes.list", R},
+	{"GET", Z "/machineTypes/{machineType}", co_machine_type_get, SVC,
+	 "v1.compute.machineTypes.get", R},
 	{"POST", Z "/reservations", co_reservation_insert, SVC, "v1.compute.reservations.insert", L},
 	{"GET", Z "/reservations", co_reservation_list, SVC, "v1.compute.reservations.list", R},
 	{"GET", Z "/reservations/{reservation}", co_reservation_get, SVC,

@@ -161,5 +161,16 @@ json_t *co_template_lookup(sb_server *s, const char *project, const char *ref);
  * one answers 400. fill may rewrite each stored item before it is filtered. */
 void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,
 		   const char *list_kind, void (*fill)(sb_server *, json_t *));
+/* The same over documents that are not in the store (all: in name order). */
+void co_reply_items(sb_server *s, sb_call *c, json_t *all, const char *prefix,
+		    const char *list_kind);
+
+/* ---------------------------------------------------------------- catalog */
+/* Zones and machine types the sandbox knows (compute_catalog.c): zones.get/list and
+ * machineTypes.get/list. */
+void co_zone_get(sb_server *s, sb_call *c);
+void co_zone_list(sb_server *s, sb_call *c);
+void co_machine_type_get(sb_server *s, sb_call *c);
+void co_machine_type_list(sb_server *s, sb_call *c);
 
 #endif

@@ -134,11 +134,12 @@ static bool after_key(const item *it, const list_req *r)
 	return d < 0 || (d == 0 && sp && strcmp(it->name, sp + 1) > 0);
 }
 
-/* The matching items of the collection, public form, in the requested order. */
-static item *collect(sb_server *s, const char *kind, const char *prefix, const list_req *r,
+/* The matching items of all (documents in name order), public form, in the
+ * requested order. */
+static item *collect(sb_server *s, json_t *all, const list_req *r,
 		     void (*fill)(sb_server *, json_t *), size_t *n)
 {
-	json_t *all = sb_list(s, kind, prefix), *doc;
+	json_t *doc;
 	item *items = st_xcalloc(json_array_size(all) + 1, sizeof *items);
 	size_t i;
 
@@ -157,7 +158,6 @@ static item *collect(sb_server *s, const char *kind, const char *prefix, const l
 		it->ts = stj_str(pub, "creationTimestamp") ? stj_str(pub, "creationTimestamp")
 			 : stj_str(pub, "insertTime") ? stj_str(pub, "insertTime") : "";
 	}
-	json_decref(all);
 	if (r->by_ts)
 		qsort(items, *n, sizeof *items, cmp_ts_desc);
 	return items;
@@ -175,8 +175,8 @@ static char *take_page(item *items, size_t n, const list_req *r, json_t *arr)
 	return i < n && taken ? sort_key(&items[i - 1], r->by_ts) : NULL;
 }
 
-void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,
-		   const char *list_kind, void (*fill)(sb_server *, json_t *))
+static void reply_items(sb_server *s, sb_call *c, json_t *all, const char *prefix,
+			const char *list_kind, void (*fill)(sb_server *, json_t *))
 {
 	list_req r;
 	size_t n;
@@ -185,7 +185,7 @@ void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefi
 		req_free(&r);
 		return;
 	}
-	item *items = collect(s, kind, prefix, &r, fill, &n);
+	item *items = collect(s, all, &r, fill, &n);
 	json_t *arr = json_array();
 	char *next = take_page(items, n, &r, arr);
 	char *self = co_link(s, prefix);
@@ -200,6 +200,20 @@ void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefi
 	free(self);
 	req_free(&r);
 	sb_reply_json(c, 200, out);
+}
+
+void co_reply_list(sb_server *s, sb_call *c, const char *kind, const char *prefix,
+		   const char *list_kind, void (*fill)(sb_server *, json_t *))
+{
+	json_t *all = sb_list(s, kind, prefix);
+	reply_items(s, c, all, prefix, list_kind, fill);
+	json_decref(all);
+}
+
+void co_reply_items(sb_server *s, sb_call *c, json_t *all, const char *prefix,
+		    const char *list_kind)
+{
+	reply_items(s, c, all, prefix, list_kind, NULL);
 }
 
 void co_zone_op_list(sb_server *s, sb_call *c)

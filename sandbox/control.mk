@@ -2,7 +2,8 @@
 SB_CONTROL_SRC = \
 	sandbox/capacity.c sandbox/capacity.h \
 	sandbox/compute.c sandbox/compute.h \
-	sandbox/compute_boot.c sandbox/compute_capacity.c sandbox/compute_common.c \
+	sandbox/compute_boot.c sandbox/compute_capacity.c sandbox/compute_catalog.c \
+	sandbox/compute_common.c \
 	sandbox/compute_filter.c sandbox/compute_filter.h \
 	sandbox/compute_guest.c sandbox/compute_list.c \
 	sandbox/compute_instances.c sandbox/compute_lifecycle.c \

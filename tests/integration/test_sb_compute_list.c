@@ -229,6 +229,61 @@ static void t_bad_parameters(void **state)
 	st_http_free(&r);
 }
 
+/* Zones and machine types: where a GPU shape can be had, before any insert. */
+static void t_catalog(void **state)
+{
+	st_sandbox *sb = *state;
+	st_http_resp r;
+	char *got;
+
+	list(sb, "/compute/v1/projects/p1/zones", NULL, 0, NULL, NULL, 200, &r);
+	assert_string_equal(sbt_str(&r, "kind"), "compute#zoneList");
+	assert_int_equal(json_array_size(stj_get(r.json, "items")), 6);
+	assert_string_equal(sbt_str(&r, "items.0.kind"), "compute#zone");
+	assert_string_equal(sbt_str(&r, "items.0.status"), "UP");
+	assert_true(st_ends_with(sbt_str(&r, "items.0.region"), "/projects/p1/regions/asia-east1"));
+	st_http_free(&r);
+	got = all_pages(sb, "/compute/v1/projects/p1/zones", "name eq us-.*", 2, NULL);
+	assert_string_equal(got, "us-central1-a,us-central1-b,us-east1-d");
+	free(got);
+	sbt_call(sb, "GET", CZ, NULL, 200, &r);
+	assert_string_equal(sbt_str(&r, "name"), "us-central1-a");
+	assert_string_equal(sbt_str(&r, "availableCpuPlatforms.0"), "Intel Sapphire Rapids");
+	assert_true(st_ends_with(sbt_str(&r, "selfLink"), "/compute/v1/projects/p1/zones/us-central1-a"));
+	st_http_free(&r);
+	sbt_call(sb, "GET", "/compute/v1/projects/p1/zones/mars-1a", NULL, 404, &r);
+	ct_error(&r, 404, "NOT_FOUND", "projects/p1/zones/mars-1a");
+	st_http_free(&r);
+
+	got = all_pages(sb, CZ "/machineTypes", "accelerators.guestAcceleratorType = nvidia-h100-80gb",
+			1, NULL);
+	assert_string_equal(got, "a3-highgpu-1g,a3-highgpu-8g");
+	free(got);
+	got = all_pages(sb, "/compute/v1/projects/p1/zones/asia-east1-c/machineTypes",
+			"accelerators.guestAcceleratorType = nvidia-h100-80gb", 5, NULL);
+	assert_string_equal(got, "");
+	free(got);
+	got = all_pages(sb, CZ "/machineTypes", "guestCpus > 100", 5, NULL);
+	assert_string_equal(got, "a3-highgpu-8g");
+	free(got);
+	sbt_call(sb, "GET", CZ "/machineTypes/a3-highgpu-1g", NULL, 200, &r);
+	assert_string_equal(sbt_str(&r, "kind"), "compute#machineType");
+	assert_int_equal(json_integer_value(stj_get(r.json, "guestCpus")), 26);
+	assert_string_equal(sbt_str(&r, "accelerators.0.guestAcceleratorType"), "nvidia-h100-80gb");
+	assert_int_equal(json_integer_value(stj_get(r.json, "accelerators.0.guestAcceleratorCount")), 1);
+	assert_string_equal(sbt_str(&r, "zone"), "us-central1-a");
+	st_http_free(&r);
+	sbt_call(sb, "GET", "/compute/v1/projects/p1/zones/asia-east1-c/machineTypes/a3-highgpu-1g",
+		 NULL, 404, &r);
+	ct_error(&r, 404, "NOT_FOUND", "machineTypes/a3-highgpu-1g");
+	st_http_free(&r);
+	sbt_call(sb, "GET", "/compute/v1/projects/p1/zones/mars-1a/machineTypes", NULL, 404, &r);
+	st_http_free(&r);
+	list(sb, CZ "/machineTypes", "guestCpus >", 0, NULL, NULL, 400, &r);
+	ct_error(&r, 400, "INVALID_ARGUMENT", "position 12");
+	st_http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_order_by_creation, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(t_zone_lists, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(t_bad_parameters, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(t_catalog, setup, sbt_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
