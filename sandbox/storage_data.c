@@ -132,8 +132,10 @@ int gcs_data_install(sb_server *s, sb_call *c, gcs_pending *p, json_t *obj)
 	}
 	json_object_update(obj, p->keys);
 	set_digest(obj, &p->digest, crc, &md5);
-	if (verify_hashes(c, obj, crc, md5) != 0)
-		goto out;
+	if (verify_hashes(c, obj, crc, md5) != 0) {
+		free(md5);
+		return -1;
+	}
 	char *blob = st_xasprintf("gcs-%lld", (long long)sb_next_id(s, "gcs.blob"));
 	if (sb_blob_put_file(s, blob, p->tmp) != 0) {
 		sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
@@ -147,7 +149,6 @@ int gcs_data_install(sb_server *s, sb_call *c, gcs_pending *p, json_t *obj)
 		rc = 0;
 	}
 	free(blob);
-out:
 	free(md5);
 	return rc;
 }
