@@ -225,6 +225,78 @@ static void append_in_steps_and_digest(void **st)
 	fx_free(&f);
 }
 
+/* Reads [off, off+len) through a streaming reader in steps of max bytes. */
+static void read_stream(const fx *f, uint64_t off, uint64_t len, size_t max)
+{
+	char err[256];
+	int fd = open(f->enc, O_RDONLY | O_CLOEXEC);
+	sb_cmek_reader *r = sb_cmek_reader_open(dek, fd, f->enc, off, len, err, sizeof err);
+	assert_non_null(r);
+	unsigned char *got = st_xmalloc(len + max + 1);
+	uint64_t n = 0;
+	long k;
+	while ((k = sb_cmek_reader_read(r, got + n, max, f->enc, err, sizeof err)) > 0) {
+		assert_true((size_t)k <= max);
+		n += (uint64_t)k;
+	}
+	assert_int_equal(k, 0);
+	assert_int_equal(n, len);
+	assert_memory_equal(got, f->data + off, len);
+	sb_cmek_reader_close(r);
+	free(got);
+}
+
+static void streaming_reader(void **st)
+{
+	(void)st;
+	fx f;
+	size_t len = 3 * SB_CMEK_CHUNK + 123;
+	char err[256];
+	fx_make(&f, len);
+	assert_int_equal(sb_cmek_encrypt_file(dek, f.src, 5, len, f.enc, NULL, err, sizeof err), 0);
+	read_stream(&f, 0, len, 1000);
+	read_stream(&f, 0, len, 1 << 20);
+	read_stream(&f, SB_CMEK_CHUNK - 1, 2, 1);
+	read_stream(&f, SB_CMEK_CHUNK, SB_CMEK_CHUNK, 7777);
+	read_stream(&f, len - 5, 5, 64);
+	read_stream(&f, len, 0, 64);
+	/* a range past the end, a file that is not one */
+	int fd = open(f.enc, O_RDONLY | O_CLOEXEC);
+	assert_null(sb_cmek_reader_open(dek, fd, f.enc, len - 1, 2, err, sizeof err));
+	assert_non_null(strstr(err, "past its end"));
+	fd = open(f.src, O_RDONLY | O_CLOEXEC);
+	assert_null(sb_cmek_reader_open(dek, fd, f.src, 0, 1, err, sizeof err));
+	assert_non_null(strstr(err, "damaged"));
+	assert_null(sb_cmek_reader_open(dek, -1, "nothing", 0, 1, err, sizeof err));
+	/* a damaged second chunk: the first comes out, then the read fails */
+	flip_byte(f.enc, SB_CMEK_HDR_LEN + (SB_CMEK_CHUNK + SB_CMEK_TAG_LEN) + 10);
+	fd = open(f.enc, O_RDONLY | O_CLOEXEC);
+	sb_cmek_reader *r = sb_cmek_reader_open(dek, fd, f.enc, 0, len, err, sizeof err);
+	assert_non_null(r);
+	unsigned char *buf = st_xmalloc(SB_CMEK_CHUNK);
+	assert_int_equal(sb_cmek_reader_read(r, buf, SB_CMEK_CHUNK, f.enc, err, sizeof err),
+			 SB_CMEK_CHUNK);
+	assert_memory_equal(buf, f.data, SB_CMEK_CHUNK);
+	assert_int_equal(sb_cmek_reader_read(r, buf, 10, f.enc, err, sizeof err), -1);
+	assert_non_null(strstr(err, "damaged or wrong key"));
+	sb_cmek_reader_close(r);
+	free(buf);
+	/* decrypting from a descriptor whose file is gone */
+	fx g;
+	fx_make(&g, 5000);
+	assert_int_equal(sb_cmek_encrypt_file(dek, g.src, 5, 5000, g.enc, NULL, err, sizeof err), 0);
+	fd = open(g.enc, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(unlink(g.enc), 0);
+	unsigned char *mem = NULL;
+	assert_int_equal(sb_cmek_decrypt_range_fd(dek, fd, g.enc, 100, 4000, NULL, &mem, err,
+						  sizeof err), 0);
+	assert_memory_equal(mem, g.data + 100, 4000);
+	free(mem);
+	close(fd);
+	fx_free(&g);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +306,7 @@ int main(void)
 		cmocka_unit_test(missing_source_is_an_error),
 		cmocka_unit_test(plain_size_rejects_impossible_sizes),
 		cmocka_unit_test(append_in_steps_and_digest),
+		cmocka_unit_test(streaming_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
