@@ -97,6 +97,11 @@ static bool parse_req(sb_call *c, list_req *r)
 	    !parse_filter(c, &r->filter))
 		return false;
 	r->after = tok && *tok ? sb_page_token_decode(tok) : st_xstrdup("");
+	/* a token from the other order (see sort_key) is refused, not misread */
+	if (r->after && *r->after && (strchr(r->after, ' ') != NULL) != r->by_ts) {
+		free(r->after);
+		r->after = NULL;
+	}
 	if (!r->after) {
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "invalid",
 			       "Invalid value for field 'pageToken': '%.64s'.", tok);

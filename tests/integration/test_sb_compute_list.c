@@ -218,6 +218,21 @@ static void t_bad_parameters(void **state)
 	list(sb, CZ "/instances", NULL, 0, NULL, "%%%not-base64", 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "pageToken");
 	st_http_free(&r);
+	/* a page token of the name order handed to the timestamp order */
+	json_decref(ct_op(sb, "POST", CG "/instanceTemplates", "{\"name\":\"t1\",\"properties\":"
+			  "{\"machineType\":\"e2-small\"}}"));
+	json_decref(ct_op(sb, "POST", CG "/instanceTemplates", "{\"name\":\"t2\",\"properties\":"
+			  "{\"machineType\":\"e2-small\"}}"));
+	list(sb, CG "/instanceTemplates", NULL, 1, NULL, NULL, 200, &r);
+	char *tok = st_xstrdup(sbt_str(&r, "nextPageToken"));
+	st_http_free(&r);
+	list(sb, CG "/instanceTemplates", NULL, 1, "creationTimestamp desc", tok, 400, &r);
+	ct_error(&r, 400, "INVALID_ARGUMENT", "pageToken");
+	st_http_free(&r);
+	list(sb, CG "/instanceTemplates", NULL, 1, NULL, tok, 200, &r);
+	assert_string_equal(sbt_str(&r, "items.0.name"), "t2");
+	st_http_free(&r);
+	free(tok);
 	sbt_call(sb, "GET", CZ "/instances?maxResults=501", NULL, 400, &r);
 	ct_error(&r, 400, "INVALID_ARGUMENT", "maxResults");
 	st_http_free(&r);
