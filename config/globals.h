@@ -21,6 +21,7 @@ struct st_globals {
 	const char *project;     /* --project ID; overrides the file */
 	const char *sandbox_url; /* --sandbox-url URL; every endpoint points there */
 	bool sandbox;            /* --sandbox: start an embedded sandbox */
+	const char *sandbox_state; /* set with --sandbox: the embedded sandbox's state dir */
 	bool read_only;          /* --read-only: refuse every mutating action */
 	bool json;               /* --json: machine-readable output */
 	bool verbose;            /* -v */

@@ -263,10 +263,13 @@ static char *sandbox_key_path(const gcp_auth_opts *o)
 		dir = st_xasprintf("%s/sealtrain", getenv("XDG_STATE_HOME"));
 	else
 		dir = st_xasprintf("%s/.local/state/sealtrain", getenv("HOME") ? getenv("HOME") : ".");
-	/* One key per sandbox address and project: a restarted sandbox on another port
-	 * must not be sent a key it never issued. */
+	/* One key per sandbox and project. A sandbox we only know by address is named by
+	 * it (a restarted one on another port must not be sent a key it never issued); an
+	 * embedded one gets a new port each run but keeps its state dir, so that names it,
+	 * and one key serves every run instead of a new key file per run. */
 	char h[65];
-	char *id = st_xasprintf("%s|%s", o->sandbox_url, o->project);
+	char *id = o->sandbox_id ? st_xasprintf("state:%s|%s", o->sandbox_id, o->project)
+				 : st_xasprintf("%s|%s", o->sandbox_url, o->project);
 	st_sha256_hex(id, strlen(id), h);
 	free(id);
 	h[16] = '\0';

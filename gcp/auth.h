@@ -16,6 +16,8 @@ typedef struct gcp_auth_opts {
 	const char *metadata_url;     /* base, ".../computeMetadata/v1"; default from $GCE_METADATA_HOST */
 	const char *sandbox_url;      /* sandbox mode: mint a key through its IAM API */
 	const char *project;          /* sandbox mode: where the service account lives */
+	const char *sandbox_id;       /* sandbox mode: what names that sandbox across restarts
+	                               * (an embedded one's state dir); NULL: its URL */
 	const char *state_dir;        /* sandbox key file directory; default $XDG_STATE_HOME/sealtrain */
 	const char *gcloud;           /* gcloud command; default $SEALTRAIN_GCLOUD or "gcloud" */
 	const char *only;             /* NULL: ADC order; "metadata" or "gcloud": that source only */

@@ -350,6 +350,7 @@ static int prepare(const struct st_globals *g, const st_config *c, const api_arg
 		fprintf(stderr, "sealtrain api: %s\n", err);
 		return ST_EXIT_USAGE;
 	}
+	ao.sandbox_id = g->sandbox_state;
 	r->url = gcp_resolve_path(&r->ep, a->target, err, sizeof err);
 	if (!r->url) {
 		fprintf(stderr, "sealtrain api: %s\n", err);

@@ -130,6 +130,7 @@ static int run_with_sandbox(const struct cmd *c, struct st_globals *g, int argc,
 	int rc = st_embedded_start(&emb, g->verbose);
 	if (rc == ST_EXIT_OK) {
 		g->sandbox_url = emb.url;
+		g->sandbox_state = emb.state_dir;
 		rc = c->fn(g, argc, argv);
 	}
 	st_embedded_stop(&emb);
