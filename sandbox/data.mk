@@ -66,3 +66,8 @@ tests_integration_test_sb_storage_stream_SOURCES = tests/integration/test_sb_sto
 tests_integration_test_sb_storage_stream_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
 tests_integration_test_sb_storage_stream_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)
 EXTRA_DIST += tests/integration/node/test_storage.js
+SB_DATA_IT += tests/integration/test_sb_storage_stress
+tests_integration_test_sb_storage_stress_SOURCES = tests/integration/test_sb_storage_stress.c \
+	tests/integration/test_sb_kms_util.h
+tests_integration_test_sb_storage_stress_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
+tests_integration_test_sb_storage_stress_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)
