@@ -1,6 +1,7 @@
 /* The effective configuration written back as YAML: what `sealtrain config check`
  * prints, and a file that st_config_parse accepts unchanged; and the same content as
- * JSON for `config check --json`. */
+ * JSON for `config check --json`. One walk over the config feeds both renderers, so
+ * the two can never list different keys or put them in a different order. */
 #include "config/config.h"
 
 #include <inttypes.h>
@@ -44,117 +45,186 @@ static void put_double(FILE *fp, double d)
 	fprintf(fp, "%s\n", buf);
 }
 
-static void kv_str(FILE *fp, const char *indent, const char *key, const char *v)
+/* What a renderer does with each kind of value. The walk calls these in the order
+ * both outputs list the keys; out is the renderer's own state. */
+typedef struct dump_ops {
+	void (*source)(void *out, const char *path);
+	void (*section)(void *out, const char *name);
+	void (*str)(void *out, const char *key, const char *v); /* NULL: not set */
+	void (*word)(void *out, const char *key, const char *v); /* a fixed keyword */
+	void (*num)(void *out, const char *key, int64_t v);
+	void (*flag)(void *out, const char *key, bool v);
+	void (*dur)(void *out, const char *key, int64_t s); /* seconds, 0 = none */
+	void (*real)(void *out, const char *key, double d);
+	/* set: the file's override (NULL for none); used: the URL the API really gets */
+	void (*endpoint)(void *out, const char *api, const char *set, const char *used);
+} dump_ops;
+
+static void walk_names(const st_config *c, const dump_ops *op, void *out)
 {
-	fprintf(fp, "%s%s: ", indent, key);
-	put_str(fp, v);
-	fputc('\n', fp);
+	op->section(out, "names");
+	op->str(out, "suffix", c->names.suffix);
+	op->str(out, "key_ring", c->names.key_ring);
+	op->str(out, "key", c->names.key);
+	op->str(out, "bucket", c->names.bucket);
+	op->str(out, "service_account", c->names.service_account);
+	op->str(out, "reservation", c->names.reservation);
+	op->str(out, "template", c->names.template);
+	op->str(out, "instance", c->names.instance);
+	op->str(out, "job", c->names.job);
+	op->str(out, "alert", c->names.alert);
+	op->str(out, "sink", c->names.sink);
 }
 
-static void kv_dur(FILE *fp, const char *key, int64_t s)
+static void walk_compute(const st_config *c, const dump_ops *op, void *out)
 {
-	if (s)
-		fprintf(fp, "  %s: %" PRId64 "s\n", key, s);
-	else
-		fprintf(fp, "  %s: none\n", key);
+	op->section(out, "compute");
+	op->str(out, "machine_type", c->compute.machine_type);
+	op->str(out, "accelerator_type", c->compute.accelerator_type);
+	op->num(out, "accelerator_count", c->compute.accelerator_count);
+	op->str(out, "confidential_type", c->compute.confidential_type);
+	op->word(out, "provisioning", st_provisioning_name(c->compute.provisioning));
+	op->dur(out, "max_run_duration", c->compute.max_run_duration_s);
+	op->str(out, "termination_action", c->compute.termination_action);
+	op->str(out, "image", c->compute.image);
+	op->num(out, "boot_disk_gb", c->compute.boot_disk_gb);
+	op->str(out, "disk_type", c->compute.disk_type);
 }
 
-static const char *yn(bool b)
+static void walk_storage(const st_config *c, const dump_ops *op, void *out)
 {
-	return b ? "true" : "false";
+	op->section(out, "kms");
+	op->dur(out, "rotation_period", c->kms.rotation_period_s);
+	op->str(out, "location", c->kms.location);
+	op->section(out, "bucket");
+	op->str(out, "location", c->bucket.location);
+	op->flag(out, "versioning", c->bucket.versioning);
+	op->num(out, "nearline_days", c->bucket.nearline_days);
+	op->num(out, "coldline_days", c->bucket.coldline_days);
 }
 
-static void dump_names(const st_config *c, FILE *fp)
+static void walk_training(const st_config *c, const dump_ops *op, void *out)
 {
-	fputs("names:\n", fp);
-	kv_str(fp, "  ", "suffix", c->names.suffix);
-	kv_str(fp, "  ", "key_ring", c->names.key_ring);
-	kv_str(fp, "  ", "key", c->names.key);
-	kv_str(fp, "  ", "bucket", c->names.bucket);
-	kv_str(fp, "  ", "service_account", c->names.service_account);
-	kv_str(fp, "  ", "reservation", c->names.reservation);
-	kv_str(fp, "  ", "template", c->names.template);
-	kv_str(fp, "  ", "instance", c->names.instance);
-	kv_str(fp, "  ", "job", c->names.job);
-	kv_str(fp, "  ", "alert", c->names.alert);
-	kv_str(fp, "  ", "sink", c->names.sink);
-}
-
-static void dump_compute(const st_config *c, FILE *fp)
-{
-	fputs("compute:\n", fp);
-	kv_str(fp, "  ", "machine_type", c->compute.machine_type);
-	kv_str(fp, "  ", "accelerator_type", c->compute.accelerator_type);
-	fprintf(fp, "  accelerator_count: %d\n", c->compute.accelerator_count);
-	kv_str(fp, "  ", "confidential_type", c->compute.confidential_type);
-	fprintf(fp, "  provisioning: %s\n", st_provisioning_name(c->compute.provisioning));
-	kv_dur(fp, "max_run_duration", c->compute.max_run_duration_s);
-	kv_str(fp, "  ", "termination_action", c->compute.termination_action);
-	kv_str(fp, "  ", "image", c->compute.image);
-	fprintf(fp, "  boot_disk_gb: %d\n", c->compute.boot_disk_gb);
-	kv_str(fp, "  ", "disk_type", c->compute.disk_type);
-}
-
-static void dump_storage(const st_config *c, FILE *fp)
-{
-	fputs("kms:\n", fp);
-	kv_dur(fp, "rotation_period", c->kms.rotation_period_s);
-	kv_str(fp, "  ", "location", c->kms.location);
-	fputs("bucket:\n", fp);
-	kv_str(fp, "  ", "location", c->bucket.location);
-	fprintf(fp, "  versioning: %s\n", yn(c->bucket.versioning));
-	fprintf(fp, "  nearline_days: %d\n", c->bucket.nearline_days);
-	fprintf(fp, "  coldline_days: %d\n", c->bucket.coldline_days);
-}
-
-static void dump_training(const st_config *c, FILE *fp)
-{
-	fputs("training:\n", fp);
-	fprintf(fp, "  trees: %d\n", c->training.trees);
-	fprintf(fp, "  max_depth: %d\n", c->training.max_depth);
-	fprintf(fp, "  bins: %d\n", c->training.bins);
-	fprintf(fp, "  seed: %" PRId64 "\n", c->training.seed);
-	fprintf(fp, "  test_size: ");
-	put_double(fp, c->training.test_size);
-	kv_str(fp, "  ", "label", c->training.label);
-	kv_str(fp, "  ", "max_features", c->training.max_features);
-	kv_str(fp, "  ", "data", c->training.data);
+	op->section(out, "training");
+	op->num(out, "trees", c->training.trees);
+	op->num(out, "max_depth", c->training.max_depth);
+	op->num(out, "bins", c->training.bins);
+	op->num(out, "seed", c->training.seed);
+	op->real(out, "test_size", c->training.test_size);
+	op->str(out, "label", c->training.label);
+	op->str(out, "max_features", c->training.max_features);
+	op->str(out, "data", c->training.data);
 }
 
 /* Shows the URL each API will really use, so an override typo is visible. */
-static void dump_endpoints(const st_config *c, FILE *fp)
+static void walk_endpoints(const st_config *c, const dump_ops *op, void *out)
 {
-	fputs("endpoints:\n", fp);
-	kv_str(fp, "  ", "default", c->endpoints.default_url);
+	op->section(out, "endpoints");
+	op->str(out, "default", c->endpoints.default_url);
 	for (int i = 0; i < ST_API_COUNT; i++) {
 		const char *name = st_api_name((enum st_api)i);
-		fprintf(fp, "  %s: ", name);
-		put_str(fp, c->endpoints.api[i]);
-		fprintf(fp, "  # uses %s\n", st_config_endpoint(c, name));
+		op->endpoint(out, name, c->endpoints.api[i], st_config_endpoint(c, name));
 	}
-	kv_str(fp, "  ", "ca_file", c->endpoints.ca_file);
+	op->str(out, "ca_file", c->endpoints.ca_file);
+}
+
+static void walk(const st_config *c, const dump_ops *op, void *out)
+{
+	static const char *const colors[] = {"auto", "always", "never"};
+	op->source(out, st_config_source(c));
+	op->str(out, "project", c->project);
+	op->str(out, "region", c->region);
+	op->str(out, "zone", c->zone);
+	walk_names(c, op, out);
+	walk_compute(c, op, out);
+	walk_storage(c, op, out);
+	walk_training(c, op, out);
+	walk_endpoints(c, op, out);
+	/* The credentials file's path only: its contents (keys, tokens) are never read here. */
+	op->section(out, "credentials");
+	op->word(out, "source", st_cred_source_name(c->credentials.source));
+	op->str(out, "file", c->credentials.file);
+	op->section(out, "ui");
+	op->word(out, "color", colors[c->ui.color]);
+	op->flag(out, "ascii", c->ui.ascii);
+	op->num(out, "refresh_ms", c->ui.refresh_ms);
+	op->num(out, "log_lines", c->ui.log_lines);
+}
+
+/* --- YAML --- */
+
+typedef struct yaml_out {
+	FILE *fp;
+	const char *indent; /* "" for the top-level keys, "  " inside a section */
+} yaml_out;
+
+static void y_source(void *out, const char *path)
+{
+	fprintf(((yaml_out *)out)->fp, "# effective configuration from %s\n", path);
+}
+
+static void y_section(void *out, const char *name)
+{
+	yaml_out *y = out;
+	fprintf(y->fp, "%s:\n", name);
+	y->indent = "  ";
+}
+
+static void y_str(void *out, const char *key, const char *v)
+{
+	yaml_out *y = out;
+	fprintf(y->fp, "%s%s: ", y->indent, key);
+	put_str(y->fp, v);
+	fputc('\n', y->fp);
+}
+
+static void y_word(void *out, const char *key, const char *v)
+{
+	yaml_out *y = out;
+	fprintf(y->fp, "%s%s: %s\n", y->indent, key, v);
+}
+
+static void y_num(void *out, const char *key, int64_t v)
+{
+	yaml_out *y = out;
+	fprintf(y->fp, "%s%s: %" PRId64 "\n", y->indent, key, v);
+}
+
+static void y_flag(void *out, const char *key, bool v)
+{
+	y_word(out, key, v ? "true" : "false");
+}
+
+static void y_dur(void *out, const char *key, int64_t s)
+{
+	yaml_out *y = out;
+	if (s)
+		fprintf(y->fp, "%s%s: %" PRId64 "s\n", y->indent, key, s);
+	else
+		fprintf(y->fp, "%s%s: none\n", y->indent, key);
+}
+
+static void y_real(void *out, const char *key, double d)
+{
+	yaml_out *y = out;
+	fprintf(y->fp, "%s%s: ", y->indent, key);
+	put_double(y->fp, d);
+}
+
+static void y_endpoint(void *out, const char *api, const char *set, const char *used)
+{
+	yaml_out *y = out;
+	fprintf(y->fp, "%s%s: ", y->indent, api);
+	put_str(y->fp, set);
+	fprintf(y->fp, "  # uses %s\n", used);
 }
 
 void st_config_dump(const st_config *c, FILE *fp)
 {
-	static const char *const colors[] = {"auto", "always", "never"};
-	fprintf(fp, "# effective configuration from %s\n", st_config_source(c));
-	kv_str(fp, "", "project", c->project);
-	kv_str(fp, "", "region", c->region);
-	kv_str(fp, "", "zone", c->zone);
-	dump_names(c, fp);
-	dump_compute(c, fp);
-	dump_storage(c, fp);
-	dump_training(c, fp);
-	dump_endpoints(c, fp);
-	fputs("credentials:\n", fp);
-	fprintf(fp, "  source: %s\n", st_cred_source_name(c->credentials.source));
-	kv_str(fp, "  ", "file", c->credentials.file);
-	fputs("ui:\n", fp);
-	fprintf(fp, "  color: %s\n", colors[c->ui.color]);
-	fprintf(fp, "  ascii: %s\n", yn(c->ui.ascii));
-	fprintf(fp, "  refresh_ms: %d\n", c->ui.refresh_ms);
-	fprintf(fp, "  log_lines: %d\n", c->ui.log_lines);
+	static const dump_ops yaml = {y_source, y_section, y_str, y_word, y_num,
+				      y_flag, y_dur, y_real, y_endpoint};
+	yaml_out y = {.fp = fp, .indent = ""};
+	walk(c, &yaml, &y);
 }
 
 /* --- the same content as one JSON object (`config check --json`) --- */
@@ -183,107 +253,79 @@ static json_t *jdur(int64_t s)
 	return json_string(buf);
 }
 
-static json_t *json_names(const st_config *c)
+typedef struct json_out {
+	json_t *root;
+	json_t *cur;  /* the section being filled, or root before the first */
+	json_t *used; /* "endpoints_used", made with its first member */
+} json_out;
+
+static void j_set(void *out, const char *key, json_t *v)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "suffix", st_config_json_str(c->names.suffix));
-	json_object_set_new(o, "key_ring", st_config_json_str(c->names.key_ring));
-	json_object_set_new(o, "key", st_config_json_str(c->names.key));
-	json_object_set_new(o, "bucket", st_config_json_str(c->names.bucket));
-	json_object_set_new(o, "service_account", st_config_json_str(c->names.service_account));
-	json_object_set_new(o, "reservation", st_config_json_str(c->names.reservation));
-	json_object_set_new(o, "template", st_config_json_str(c->names.template));
-	json_object_set_new(o, "instance", st_config_json_str(c->names.instance));
-	json_object_set_new(o, "job", st_config_json_str(c->names.job));
-	json_object_set_new(o, "alert", st_config_json_str(c->names.alert));
-	json_object_set_new(o, "sink", st_config_json_str(c->names.sink));
-	return o;
+	json_object_set_new(((json_out *)out)->cur, key, v);
 }
 
-static json_t *json_compute(const st_config *c)
+static void j_source(void *out, const char *path)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "machine_type", st_config_json_str(c->compute.machine_type));
-	json_object_set_new(o, "accelerator_type", st_config_json_str(c->compute.accelerator_type));
-	json_object_set_new(o, "accelerator_count", json_integer(c->compute.accelerator_count));
-	json_object_set_new(o, "confidential_type", st_config_json_str(c->compute.confidential_type));
-	json_object_set_new(o, "provisioning", json_string(st_provisioning_name(c->compute.provisioning)));
-	json_object_set_new(o, "max_run_duration", jdur(c->compute.max_run_duration_s));
-	json_object_set_new(o, "termination_action", st_config_json_str(c->compute.termination_action));
-	json_object_set_new(o, "image", st_config_json_str(c->compute.image));
-	json_object_set_new(o, "boot_disk_gb", json_integer(c->compute.boot_disk_gb));
-	json_object_set_new(o, "disk_type", st_config_json_str(c->compute.disk_type));
-	return o;
+	j_set(out, "source", st_config_json_str(path));
 }
 
-static void json_storage(const st_config *c, json_t *root)
+static void j_section(void *out, const char *name)
 {
-	json_t *k = json_object();
-	json_object_set_new(k, "rotation_period", jdur(c->kms.rotation_period_s));
-	json_object_set_new(k, "location", st_config_json_str(c->kms.location));
-	json_object_set_new(root, "kms", k);
-	json_t *b = json_object();
-	json_object_set_new(b, "location", st_config_json_str(c->bucket.location));
-	json_object_set_new(b, "versioning", json_boolean(c->bucket.versioning));
-	json_object_set_new(b, "nearline_days", json_integer(c->bucket.nearline_days));
-	json_object_set_new(b, "coldline_days", json_integer(c->bucket.coldline_days));
-	json_object_set_new(root, "bucket", b);
+	json_out *j = out;
+	j->cur = json_object();
+	json_object_set_new(j->root, name, j->cur);
 }
 
-static json_t *json_training(const st_config *c)
+static void j_str(void *out, const char *key, const char *v)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "trees", json_integer(c->training.trees));
-	json_object_set_new(o, "max_depth", json_integer(c->training.max_depth));
-	json_object_set_new(o, "bins", json_integer(c->training.bins));
-	json_object_set_new(o, "seed", json_integer(c->training.seed));
-	json_object_set_new(o, "test_size", json_real(c->training.test_size));
-	json_object_set_new(o, "label", st_config_json_str(c->training.label));
-	json_object_set_new(o, "max_features", st_config_json_str(c->training.max_features));
-	json_object_set_new(o, "data", st_config_json_str(c->training.data));
-	return o;
+	j_set(out, key, st_config_json_str(v));
+}
+
+static void j_word(void *out, const char *key, const char *v)
+{
+	j_set(out, key, json_string(v));
+}
+
+static void j_num(void *out, const char *key, int64_t v)
+{
+	j_set(out, key, json_integer(v));
+}
+
+static void j_flag(void *out, const char *key, bool v)
+{
+	j_set(out, key, json_boolean(v));
+}
+
+static void j_dur(void *out, const char *key, int64_t s)
+{
+	j_set(out, key, jdur(s));
+}
+
+static void j_real(void *out, const char *key, double d)
+{
+	j_set(out, key, json_real(d));
 }
 
 /* "endpoints" holds what the file says (as in the YAML); "endpoints_used" is what the
  * YAML shows in its comments: the URL each API will really be sent to. */
-static void json_endpoints(const st_config *c, json_t *root)
+static void j_endpoint(void *out, const char *api, const char *set, const char *used)
 {
-	json_t *set = json_object(), *used = json_object();
-	json_object_set_new(set, "default", st_config_json_str(c->endpoints.default_url));
-	for (int i = 0; i < ST_API_COUNT; i++) {
-		const char *name = st_api_name((enum st_api)i);
-		json_object_set_new(set, name, st_config_json_str(c->endpoints.api[i]));
-		json_object_set_new(used, name, st_config_json_str(st_config_endpoint(c, name)));
+	json_out *j = out;
+	if (!j->used) {
+		j->used = json_object();
+		json_object_set_new(j->root, "endpoints_used", j->used);
 	}
-	json_object_set_new(set, "ca_file", st_config_json_str(c->endpoints.ca_file));
-	json_object_set_new(root, "endpoints", set);
-	json_object_set_new(root, "endpoints_used", used);
+	j_set(out, api, st_config_json_str(set));
+	json_object_set_new(j->used, api, st_config_json_str(used));
 }
 
 static json_t *config_json(const st_config *c)
 {
-	static const char *const colors[] = {"auto", "always", "never"};
+	static const dump_ops json = {j_source, j_section, j_str, j_word, j_num,
+				      j_flag, j_dur, j_real, j_endpoint};
 	json_t *root = json_object();
-	json_object_set_new(root, "source", st_config_json_str(st_config_source(c)));
-	json_object_set_new(root, "project", st_config_json_str(c->project));
-	json_object_set_new(root, "region", st_config_json_str(c->region));
-	json_object_set_new(root, "zone", st_config_json_str(c->zone));
-	json_object_set_new(root, "names", json_names(c));
-	json_object_set_new(root, "compute", json_compute(c));
-	json_storage(c, root);
-	json_object_set_new(root, "training", json_training(c));
-	json_endpoints(c, root);
-	/* The credentials file's path only: its contents (keys, tokens) are never read here. */
-	json_t *cr = json_object();
-	json_object_set_new(cr, "source", json_string(st_cred_source_name(c->credentials.source)));
-	json_object_set_new(cr, "file", st_config_json_str(c->credentials.file));
-	json_object_set_new(root, "credentials", cr);
-	json_t *ui = json_object();
-	json_object_set_new(ui, "color", json_string(colors[c->ui.color]));
-	json_object_set_new(ui, "ascii", json_boolean(c->ui.ascii));
-	json_object_set_new(ui, "refresh_ms", json_integer(c->ui.refresh_ms));
-	json_object_set_new(ui, "log_lines", json_integer(c->ui.log_lines));
-	json_object_set_new(root, "ui", ui);
+	json_out j = {.root = root, .cur = root};
+	walk(c, &json, &j);
 	return root;
 }
 
