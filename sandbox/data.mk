@@ -71,3 +71,8 @@ tests_integration_test_sb_storage_stress_SOURCES = tests/integration/test_sb_sto
 	tests/integration/test_sb_kms_util.h
 tests_integration_test_sb_storage_stress_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
 tests_integration_test_sb_storage_stress_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)
+SB_DATA_IT += tests/integration/test_sb_storage_race
+tests_integration_test_sb_storage_race_SOURCES = tests/integration/test_sb_storage_race.c \
+	tests/integration/test_sb_kms_util.h
+tests_integration_test_sb_storage_race_CFLAGS = $(SB_CFLAGS) $(CURL_CFLAGS)
+tests_integration_test_sb_storage_race_LDADD = $(SB_DATA_IT_LDADD) $(PTHREAD_LIBS)

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -64,7 +65,7 @@ struct sb_server {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int txn_depth;        /* sb_lock nesting held by the current owner */
-	volatile bool stopping;
+	atomic_bool stopping;  /* set by the signal wait, read by the tick thread unlocked */
 	sqlite3 *db;
 	sqlite3_stmt *st_get, *st_insert, *st_put, *st_del, *st_page, *st_next_id, *st_meta_get,
 		*st_meta_put, *st_log_insert;

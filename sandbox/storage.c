@@ -87,6 +87,17 @@ json_t *gcs_bucket_load(sb_server *s, sb_call *c, const char *bucket)
 	return b;
 }
 
+bool gcs_bucket_same(sb_call *c, const json_t *b, const char *gen)
+{
+	const char *now = json_string_value(json_object_get(b, "generation"));
+	if (!gen || (now && !strcmp(now, gen)))
+		return true;
+	sb_reply_error(c, 404, "NOT_FOUND", "notFound",
+		       "The bucket %s was deleted while the upload was in progress.",
+		       json_string_value(json_object_get(b, "name")));
+	return false;
+}
+
 char *gcs_agent_email(sb_server *s, const char *project)
 {
 	return st_xasprintf("service-%lld@gs-project-accounts.iam.gserviceaccount.com",

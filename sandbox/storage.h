@@ -40,6 +40,11 @@ bool gcs_valid_bucket_name(const char *name);
 bool gcs_check_object_name(sb_call *c, const char *name);
 /* Loads a bucket (new reference); answers 404 when absent. */
 json_t *gcs_bucket_load(sb_server *s, sb_call *c, const char *bucket);
+/* A bucket deleted and created again under the same name is another bucket (maybe
+ * in another project, with other keys): its generation tells them apart. gen is
+ * what the caller saw earlier (NULL: nothing known, as for state from before
+ * buckets had one). When b is not that bucket, answers 404 and returns false. */
+bool gcs_bucket_same(sb_call *c, const json_t *b, const char *gen);
 /* "service-NUMBER@gs-project-accounts.iam.gserviceaccount.com"; caller frees. */
 char *gcs_agent_email(sb_server *s, const char *project);
 /* Key name without any /cryptoKeyVersions/N suffix; caller frees. */
@@ -122,6 +127,7 @@ typedef struct gcs_sealed {
 	const unsigned char *dek;
 	const json_t *keys; /* kmsKeyName, _dek or _dekMaster */
 	const sb_cmek_digest *digest; /* of the plaintext, when already known */
+	const char *bucket_gen;       /* generation of the bucket the keys were made for */
 } gcs_sealed;
 /* Builds a new generation from upload metadata and stores it with data from src
  * (plaintext [off, off+len)). Answers c itself (200 with the object, or the error);

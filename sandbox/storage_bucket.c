@@ -117,6 +117,11 @@ static json_t *new_bucket(sb_server *s, const char *project, const char *name, c
 			      "location", loc, "locationType",
 			      multi_region(loc) ? "multi-region" : "region", "storageClass",
 			      "STANDARD", "_project", project);
+	/* unique, so that uploads notice when their bucket was replaced by a namesake */
+	char gen[24];
+	snprintf(gen, sizeof gen, "%lld",
+		 (long long)(sb_now_ms(s) * 1000 + sb_next_id(s, "gcs.bucket.generation") % 1000));
+	json_object_set_new(b, "generation", json_string(gen));
 	free(self);
 	return b;
 }

@@ -153,20 +153,26 @@ out:
 }
 
 /* Plaintext data is encrypted outside the server lock. Whatever happened meanwhile
- * is checked again before the commit: a deleted bucket answers 404, a precondition
- * that no longer holds 412, and otherwise the last upload to commit wins, as on
- * Google (the one it replaces becomes noncurrent or goes to the trash). */
+ * is checked again before the commit: a deleted bucket answers 404 (so does one
+ * deleted and made again: the data key was wrapped for the old one's project and
+ * key), a precondition that no longer holds 412, and otherwise the last upload to
+ * commit wins, as on Google (the one it replaces becomes noncurrent or goes to the
+ * trash). Sealed data (resumable) carries the generation of the bucket its key was
+ * made for. */
 static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
 		  const char *src, uint64_t off, uint64_t len, const gcs_sealed *sealed)
 {
 	json_t *bucket = NULL, *live = NULL;
 	gcs_pending pd;
+	char *bgen = NULL;
 	int rc = -1;
 	memset(&pd, 0, sizeof pd);
 	if (admit(s, c, bname, meta, &bucket, &live) != 0)
 		goto out;
 	if (!sealed) {
 		const char *project = json_string_value(json_object_get(bucket, "_project"));
+		const char *g = json_string_value(json_object_get(bucket, "generation"));
+		bgen = g ? st_xstrdup(g) : NULL;
 		if (gcs_data_prepare(s, c, project, kms_choice(c, bucket, meta), &pd) != 0)
 			goto out;
 		sb_call_unlock(c);
@@ -175,8 +181,11 @@ static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *met
 		if (admit(s, c, bname, meta, &bucket, &live) != 0)
 			goto out;
 	}
+	if (!gcs_bucket_same(c, bucket, sealed ? sealed->bucket_gen : bgen))
+		goto out;
 	rc = publish(s, c, bname, meta, bucket, live, &pd, sealed);
 out:
+	free(bgen);
 	gcs_pending_free(&pd);
 	json_decref(live);
 	json_decref(bucket);

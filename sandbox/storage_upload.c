@@ -134,11 +134,15 @@ static bool session_ok(sb_server *s, sb_call *c, json_t *meta)
 }
 
 /* The session's data key, wrapped like an object's, and its encrypted spool file
- * (header only for now). -1 when c was answered. */
+ * (header only for now). The key was made for this bucket only, so its generation
+ * goes with the session (bucketGen). -1 when c was answered. */
 static int session_keys(sb_server *s, sb_call *c, const json_t *meta, const char *spool,
-			json_t *keys)
+			json_t *keys, json_t *sess)
 {
 	json_t *b = gcs_bucket_load(s, c, sb_var(c, "bucket"));
+	json_t *bgen = json_object_get(b, "generation");
+	if (bgen)
+		json_object_set(sess, "bucketGen", bgen);
 	const char *key = json_string_value(json_object_get(meta, "kmsKeyName"));
 	if (!key)
 		key = json_string_value(
@@ -187,18 +191,18 @@ static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t l
 		st_hex_encode(rnd, sizeof rnd, id);
 		char *sp = spool_path(id);
 		json_t *keys = json_object();
-		if (session_keys(s, c, meta, sp, keys) == 0) {
-			json_t *sess = json_pack(
-				"{s:s, s:s, s:O, s:O, s:i, s:i, s:I}", "id", id, "bucket",
-				sb_var(c, "bucket"), "meta", meta, "keys", keys, "received", 0,
-				"total", -1, "started", (json_int_t)sb_now_ms(s));
+		json_t *sess = json_pack("{s:s, s:s, s:O, s:i, s:i, s:I}", "id", id, "bucket",
+					 sb_var(c, "bucket"), "meta", meta, "received", 0, "total",
+					 -1, "started", (json_int_t)sb_now_ms(s));
+		if (session_keys(s, c, meta, sp, keys, sess) == 0) {
+			json_object_set(sess, "keys", keys);
 			if (sb_put(s, "gcs.upload", id, sess) != 0)
 				sb_reply_error(c, 503, "UNAVAILABLE", "backendError",
 					       "store write failed");
 			else
 				session_reply(s, c, id);
-			json_decref(sess);
 		}
+		json_decref(sess);
 		json_decref(keys);
 		free(sp);
 	}
@@ -305,7 +309,8 @@ static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const
 		   const unsigned char *dek, const sb_cmek_digest *digest)
 {
 	gcs_sealed sealed = {.path = spool, .dek = dek, .keys = json_object_get(sess, "keys"),
-			     .digest = digest};
+			     .digest = digest,
+			     .bucket_gen = json_string_value(json_object_get(sess, "bucketGen"))};
 	if (gcs_object_commit_sealed(s, c, json_string_value(json_object_get(sess, "bucket")),
 				     json_object_get(sess, "meta"), &sealed) != 0)
 		return;
@@ -315,11 +320,16 @@ static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const
 }
 
 /* The session's data key: unwrapped as an object's would be, so a key version
- * disabled mid-upload or a revoked grant stops the upload. -1 when c was answered. */
+ * disabled mid-upload or a revoked grant stops the upload, and so does the loss of
+ * the bucket it was made for. -1 when c was answered. */
 static int session_dek(sb_server *s, sb_call *c, const json_t *sess, unsigned char *dek)
 {
 	json_t *b = gcs_bucket_load(s, c, json_string_value(json_object_get(sess, "bucket")));
-	int rc = b ? gcs_data_key(s, c, b, json_object_get(sess, "keys"), dek) : -1;
+	const char *bgen = json_string_value(json_object_get(sess, "bucketGen"));
+	int rc = b && gcs_bucket_same(c, b, bgen) ? gcs_data_key(s, c, b,
+								 json_object_get(sess, "keys"),
+								 dek)
+						    : -1;
 	json_decref(b);
 	return rc;
 }
