@@ -128,6 +128,7 @@ typedef struct gcs_sealed {
 	const json_t *keys; /* kmsKeyName, _dek or _dekMaster */
 	const sb_cmek_digest *digest; /* of the plaintext, when already known */
 	const char *bucket_gen;       /* generation of the bucket the keys were made for */
+	int64_t if_generation_match;  /* given when the upload started; -1: none */
 } gcs_sealed;
 /* Builds a new generation from upload metadata and stores it with data from src
  * (plaintext [off, off+len)). Answers c itself (200 with the object, or the error);

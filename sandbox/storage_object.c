@@ -48,12 +48,11 @@ static json_t *new_generation(sb_server *s, const json_t *bucket, const char *na
 	return o;
 }
 
-/* ifGenerationMatch: 0 means "must not exist". -1 when c was answered (412). */
-static int check_precondition(sb_call *c, const json_t *live)
+/* ifGenerationMatch want (-1: none; 0 means "must not exist"). -1 when c was
+ * answered (412). */
+static int generation_match(sb_call *c, const json_t *live, int64_t want)
 {
-	int64_t want = gcs_query_int(c, "ifGenerationMatch"), have = 0;
-	if (want == -2)
-		return -1;
+	int64_t have = 0;
 	if (want < 0)
 		return 0;
 	if (live)
@@ -63,6 +62,13 @@ static int check_precondition(sb_call *c, const json_t *live)
 	sb_reply_error(c, 412, "FAILED_PRECONDITION", "conditionNotMet",
 		       "At least one of the pre-conditions you specified did not hold.");
 	return -1;
+}
+
+/* The same with ?ifGenerationMatch= of this request. */
+static int check_precondition(sb_call *c, const json_t *live)
+{
+	int64_t want = gcs_query_int(c, "ifGenerationMatch");
+	return want == -2 ? -1 : generation_match(c, live, want);
 }
 
 /* The previous live generation becomes noncurrent (versioning) or goes away. */
@@ -96,9 +102,9 @@ static const char *kms_choice(sb_call *c, const json_t *bucket, const json_t *me
 }
 
 /* What must hold before data is taken and again when it is committed: the bucket,
- * the name, ifGenerationMatch, the storage class. Loads bucket and the live
+ * the name, ifGenerationMatch (want), the storage class. Loads bucket and the live
  * generation (new refs, NULL when absent). -1 when c was answered. */
-static int admit(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
+static int admit(sb_server *s, sb_call *c, const char *bname, const json_t *meta, int64_t want,
 		 json_t **bucket, json_t **live)
 {
 	const char *name = json_string_value(json_object_get(meta, "name"));
@@ -109,7 +115,7 @@ static int admit(sb_server *s, sb_call *c, const char *bname, const json_t *meta
 	if (!*bucket || !gcs_check_object_name(c, name))
 		return -1;
 	*live = gcs_obj_find(s, bname, name, 0);
-	if (check_precondition(c, *live) != 0)
+	if (generation_match(c, *live, want) != 0)
 		return -1;
 	const char *cls = json_string_value(json_object_get(meta, "storageClass"));
 	if (json_object_get(meta, "storageClass") && (!cls || (strcmp(cls, "STANDARD") &&
@@ -166,8 +172,10 @@ static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *met
 	gcs_pending pd;
 	char *bgen = NULL;
 	int rc = -1;
+	/* a resumable upload's precondition came with the request that started it */
+	int64_t want = sealed ? sealed->if_generation_match : gcs_query_int(c, "ifGenerationMatch");
 	memset(&pd, 0, sizeof pd);
-	if (admit(s, c, bname, meta, &bucket, &live) != 0)
+	if (want == -2 || admit(s, c, bname, meta, want, &bucket, &live) != 0)
 		goto out;
 	if (!sealed) {
 		const char *project = json_string_value(json_object_get(bucket, "_project"));
@@ -178,7 +186,7 @@ static int commit(sb_server *s, sb_call *c, const char *bname, const json_t *met
 		sb_call_unlock(c);
 		gcs_data_encrypt(&pd, src, off, len);
 		sb_call_relock(c);
-		if (admit(s, c, bname, meta, &bucket, &live) != 0)
+		if (admit(s, c, bname, meta, want, &bucket, &live) != 0)
 			goto out;
 	}
 	if (!gcs_bucket_same(c, bucket, sealed ? sealed->bucket_gen : bgen))

@@ -182,7 +182,11 @@ static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t l
 	const char *xct = sb_header(c, "X-Upload-Content-Type");
 	if (xct && *xct && !json_object_get(meta, "contentType"))
 		json_object_set_new(meta, "contentType", json_string(xct));
-	if (!json_is_string(json_object_get(meta, "name"))) {
+	/* the precondition is the starting request's; the chunks' URLs carry none */
+	int64_t igm = gcs_query_int(c, "ifGenerationMatch");
+	if (igm == -2) {
+		/* answered */
+	} else if (!json_is_string(json_object_get(meta, "name"))) {
 		sb_reply_error(c, 400, "INVALID_ARGUMENT", "required", "Required parameter: name");
 	} else if (session_ok(s, c, meta)) {
 		unsigned char rnd[16];
@@ -194,6 +198,8 @@ static void session_start(sb_server *s, sb_call *c, const char *path, uint64_t l
 		json_t *sess = json_pack("{s:s, s:s, s:O, s:i, s:i, s:I}", "id", id, "bucket",
 					 sb_var(c, "bucket"), "meta", meta, "received", 0, "total",
 					 -1, "started", (json_int_t)sb_now_ms(s));
+		if (igm >= 0)
+			json_object_set_new(sess, "ifGenerationMatch", json_integer(igm));
 		if (session_keys(s, c, meta, sp, keys, sess) == 0) {
 			json_object_set(sess, "keys", keys);
 			if (sb_put(s, "gcs.upload", id, sess) != 0)
@@ -310,7 +316,13 @@ static void finish(sb_server *s, sb_call *c, const char *id, json_t *sess, const
 {
 	gcs_sealed sealed = {.path = spool, .dek = dek, .keys = json_object_get(sess, "keys"),
 			     .digest = digest,
-			     .bucket_gen = json_string_value(json_object_get(sess, "bucketGen"))};
+			     .bucket_gen = json_string_value(json_object_get(sess, "bucketGen")),
+			     .if_generation_match = -1};
+	json_t *igm = json_object_get(sess, "ifGenerationMatch");
+	if (json_is_integer(igm))
+		sealed.if_generation_match = json_integer_value(igm);
+	else /* none at the start: one on the last chunk's URL still counts */
+		sealed.if_generation_match = gcs_query_int(c, "ifGenerationMatch");
 	if (gcs_object_commit_sealed(s, c, json_string_value(json_object_get(sess, "bucket")),
 				     json_object_get(sess, "meta"), &sealed) != 0)
 		return;

@@ -293,6 +293,44 @@ static void resumable_upload(void **st)
 	free(data);
 }
 
+/* ifGenerationMatch given when a resumable session starts holds at its end (the
+ * chunks' URLs carry no precondition); a malformed one is refused at the start. */
+static void resumable_precondition_from_start(void **st)
+{
+	st_sandbox *sb = *st;
+	st_http_resp r;
+	kt_upload(sb, BKT, "pre", "old", 3, 200, &r);
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=resumable"
+				 "&name=pre&ifGenerationMatch=x", "{}", 2, "application/json", NULL,
+				 NULL, &r), 0);
+	assert_int_equal(r.status, 400);
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=resumable"
+				 "&name=pre&ifGenerationMatch=0", "{}", 2, "application/json", NULL,
+				 NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	char loc[512];
+	assert_non_null(st_http_header(&r, "Location", loc, sizeof loc));
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "PUT", loc, "new", 3, "text/plain", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 412);
+	st_http_free(&r);
+	kt_download(sb, BKT, "pre", NULL, 200, &r);
+	assert_int_equal(r.len, 3);
+	assert_memory_equal(r.body, "old", 3);
+	st_http_free(&r);
+	/* the same for a name that is still free: it is created */
+	assert_int_equal(st_http(sb, "POST", "/upload/storage/v1/b/" BKT "/o?uploadType=resumable"
+				 "&name=pre2&ifGenerationMatch=0", "{}", 2, "application/json", NULL,
+				 NULL, &r), 0);
+	assert_non_null(st_http_header(&r, "Location", loc, sizeof loc));
+	st_http_free(&r);
+	assert_int_equal(st_http(sb, "PUT", loc, "new", 3, "text/plain", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	st_http_free(&r);
+}
+
 static void resumable_errors(void **st)
 {
 	st_sandbox *sb = *st;
@@ -609,6 +647,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(multipart_errors, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(resumable_upload, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(resumable_errors, setup, sbt_free),
+		cmocka_unit_test_setup_teardown(resumable_precondition_from_start, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(list_prefix_delimiter_pages, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(generations_and_delete, setup, sbt_free),
 		cmocka_unit_test_setup_teardown(hostile_names_and_requests, setup, sbt_free),
