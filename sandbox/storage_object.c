@@ -126,13 +126,31 @@ static int admit(sb_server *s, sb_call *c, const char *bname, const json_t *meta
 	return 0;
 }
 
+/* Generations follow the sandbox clock in microseconds but always grow: two uploads
+ * committed in the same millisecond (many, with a slow --time-scale) get the next
+ * numbers up instead of ones that could go back or repeat (the generation keys the
+ * object row, so a repeat would overwrite an older version). */
+static int64_t next_generation(sb_server *s)
+{
+	json_t *d = sb_get(s, "gcs.generation", "last");
+	int64_t last = 0, gen = sb_now_ms(s) * 1000;
+	stj_int64(d, "generation", &last);
+	json_decref(d);
+	if (gen <= last)
+		gen = last + 1;
+	d = json_pack("{s:I}", "generation", (json_int_t)gen);
+	sb_put(s, "gcs.generation", "last", d);
+	json_decref(d);
+	return gen;
+}
+
 /* Stores the new generation (data from pd, or adopted when it came sealed), retires
  * the live one and answers with the object. */
 static int publish(sb_server *s, sb_call *c, const char *bname, const json_t *meta,
 		   const json_t *bucket, json_t *live, gcs_pending *pd, const gcs_sealed *sealed)
 {
 	const char *name = json_string_value(json_object_get(meta, "name"));
-	int64_t gen = sb_now_ms(s) * 1000 + sb_next_id(s, "gcs.generation") % 1000;
+	int64_t gen = next_generation(s);
 	json_t *o = new_generation(s, bucket, name, meta, gen);
 	int rc = -1;
 	if (sealed)
