@@ -29,61 +29,48 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static CURL *transfer_handle(struct curl_slist **hdrs, size_t *got)
+/* TRANSFERS 64 MiB uploads or downloads back to back on one handle, with busy set
+ * while each is in flight; then tells the small-call loop to stop. */
+static void transfers(bench *b, bool upload)
 {
-	CURL *h = bs_handle(hdrs, "application/octet-stream");
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, got);
-	return h;
-}
-
-static void *uploader(void *arg)
-{
-	bench *b = arg;
 	struct curl_slist *hdrs;
 	size_t got = 0;
 	long code = 0;
-	CURL *h = transfer_handle(&hdrs, &got);
-	char *url = st_xasprintf("%s/upload/storage/v1/b/bench-bkt/o?uploadType=media&name=up",
-				 b->sb->url);
+	CURL *h = bs_handle(&hdrs, "application/octet-stream");
+	char *url = upload ? st_xasprintf("%s/upload/storage/v1/b/bench-bkt/o?uploadType=media&name=up",
+					  b->sb->url)
+			   : st_xasprintf("%s/download/storage/v1/b/bench-bkt/o/big?alt=media",
+					  b->sb->url);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)b->data);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)BIG);
-	for (int i = 0; i < TRANSFERS; i++) {
-		b->busy = 1;
-		if (curl_easy_perform(h) != CURLE_OK ||
-		    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 200)
-			bs_die("a 64 MiB upload failed");
-		b->busy = 0;
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
+	if (upload) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)b->data);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)BIG);
 	}
-	b->stop = 1;
-	free(url);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	return NULL;
-}
-
-static void *downloader(void *arg)
-{
-	bench *b = arg;
-	struct curl_slist *hdrs;
-	size_t got = 0;
-	long code = 0;
-	CURL *h = transfer_handle(&hdrs, &got);
-	char *url = st_xasprintf("%s/download/storage/v1/b/bench-bkt/o/big?alt=media", b->sb->url);
-	curl_easy_setopt(h, CURLOPT_URL, url);
 	for (int i = 0; i < TRANSFERS; i++) {
 		got = 0;
 		b->busy = 1;
 		if (curl_easy_perform(h) != CURLE_OK ||
 		    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 200 ||
-		    got != BIG)
-			bs_die("a 64 MiB download failed");
+		    (!upload && got != BIG))
+			bs_die(upload ? "a 64 MiB upload failed" : "a 64 MiB download failed");
 		b->busy = 0;
 	}
 	b->stop = 1;
 	free(url);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
+}
+
+static void *uploader(void *arg)
+{
+	transfers(arg, true);
+	return NULL;
+}
+
+static void *downloader(void *arg)
+{
+	transfers(arg, false);
 	return NULL;
 }
 
