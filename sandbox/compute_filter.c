@@ -191,11 +191,10 @@ static bool compile_regex(parser *ps, cf_expr *e, const char *at)
 		fail_at(ps, at, why);
 		return false;
 	}
-	/* Google requires the whole value to match. */
-	char *anchored = st_xasprintf("^(%s)$", e->value);
-	int rc = regcomp(&e->re, anchored, REG_EXTENDED | REG_NOSUB);
-	free(anchored);
-	if (rc != 0) {
+	/* Compiled as written, not wrapped in "^(...)$": a value such as "a)|(b)" would
+	 * close the wrapper's group and match any text that merely starts with "a".
+	 * The whole-value rule is checked on the match's span instead (whole_match). */
+	if (regcomp(&e->re, e->value, REG_EXTENDED) != 0) {
 		fail_at(ps, at, "invalid regular expression");
 		return false;
 	}
@@ -379,6 +378,14 @@ static bool equal(const json_t *v, const char *t, const char *want)
 	return strcmp(t, want) == 0;
 }
 
+/* Whether re matches all of t, as Google requires of eq/ne. POSIX picks the leftmost
+ * and then longest match, so a match spanning the whole text is found when one exists. */
+static bool whole_match(const regex_t *re, const char *t)
+{
+	regmatch_t m;
+	return regexec(re, t, 1, &m, 0) == 0 && m.rm_so == 0 && (size_t)m.rm_eo == strlen(t);
+}
+
 /* One scalar against a comparison; != and ne are answered by the caller as the
  * negation of = and eq over all the values the path reaches. */
 static bool leaf_matches(const cf_expr *e, const json_t *v)
@@ -407,7 +414,7 @@ static bool leaf_matches(const cf_expr *e, const json_t *v)
 		return e->has == HAS_PREFIX ? st_starts_with(t, e->value) : !!strstr(t, e->value);
 	case OP_REQ:
 	case OP_RNE:
-		return regexec(&e->re, t, 0, NULL, 0) == 0;
+		return whole_match(&e->re, t);
 	}
 	return false;
 }

@@ -127,6 +127,17 @@ static void t_legacy_regex(void **state)
 	assert_true(m("missing ne x"));
 }
 
+/* A value whose ')' closed a "^(...)$" wrapper used to match any name that began with
+ * "train"; the whole value must still match, and an unbalanced one is refused. */
+static void t_legacy_regex_wrapper(void **state)
+{
+	(void)state;
+	assert_false(m("name eq \"train)|(zzz)\""));
+	assert_true(m("name ne \"train)|(zzz)\""));
+	assert_true(m("name eq \"train-vm-1|(zzz)\""));
+	bad("name eq \"a)|(b\"", 9, "invalid regular expression");
+}
+
 static void t_errors(void **state)
 {
 	(void)state;
@@ -176,6 +187,7 @@ int main(void)
 		cmocka_unit_test(t_has),
 		cmocka_unit_test(t_logic),
 		cmocka_unit_test(t_legacy_regex),
+		cmocka_unit_test(t_legacy_regex_wrapper),
 		cmocka_unit_test(t_errors),
 		cmocka_unit_test(t_limits),
 	};
