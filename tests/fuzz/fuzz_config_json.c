@@ -116,76 +116,74 @@ static void want_dur(json_t *root, const char *obj, const char *key, int64_t s)
 	want_str(root, obj, key, s ? buf : NULL);
 }
 
-static void check_names(json_t *j, const st_config *c)
-{
-	want_str(j, "names", "suffix", c->names.suffix);
-	want_str(j, "names", "key_ring", c->names.key_ring);
-	want_str(j, "names", "key", c->names.key);
-	want_str(j, "names", "bucket", c->names.bucket);
-	want_str(j, "names", "service_account", c->names.service_account);
-	want_str(j, "names", "reservation", c->names.reservation);
-	want_str(j, "names", "template", c->names.template);
-	want_str(j, "names", "instance", c->names.instance);
-	want_str(j, "names", "job", c->names.job);
-	want_str(j, "names", "alert", c->names.alert);
-	want_str(j, "names", "sink", c->names.sink);
-}
+typedef struct str_member {
+	const char *obj, *key; /* obj NULL: a top-level member */
+	const char *v;
+} str_member;
 
-static void check_compute(json_t *j, const st_config *c)
-{
-	want_str(j, "compute", "machine_type", c->compute.machine_type);
-	want_str(j, "compute", "accelerator_type", c->compute.accelerator_type);
-	want_int(j, "compute", "accelerator_count", c->compute.accelerator_count);
-	want_str(j, "compute", "confidential_type", c->compute.confidential_type);
-	want_str(j, "compute", "provisioning", st_provisioning_name(c->compute.provisioning));
-	want_dur(j, "compute", "max_run_duration", c->compute.max_run_duration_s);
-	want_str(j, "compute", "termination_action", c->compute.termination_action);
-	want_str(j, "compute", "image", c->compute.image);
-	want_int(j, "compute", "boot_disk_gb", c->compute.boot_disk_gb);
-	want_str(j, "compute", "disk_type", c->compute.disk_type);
-}
+typedef struct int_member {
+	const char *obj, *key;
+	int64_t v;
+} int_member;
 
-static void check_storage_training(json_t *j, const st_config *c)
-{
-	want_dur(j, "kms", "rotation_period", c->kms.rotation_period_s);
-	want_str(j, "kms", "location", c->kms.location);
-	want_str(j, "bucket", "location", c->bucket.location);
-	want_bool(j, "bucket", "versioning", c->bucket.versioning);
-	want_int(j, "bucket", "nearline_days", c->bucket.nearline_days);
-	want_int(j, "bucket", "coldline_days", c->bucket.coldline_days);
-	want_int(j, "training", "trees", c->training.trees);
-	want_int(j, "training", "max_depth", c->training.max_depth);
-	want_int(j, "training", "bins", c->training.bins);
-	want_int(j, "training", "seed", c->training.seed);
-	/* the shortest precision must still read back as the very same double */
-	json_t *t = at(j, "training", "test_size");
-	if (!json_is_number(t) || json_number_value(t) != c->training.test_size)
-		abort();
-	want_str(j, "training", "label", c->training.label);
-	want_str(j, "training", "max_features", c->training.max_features);
-	want_str(j, "training", "data", c->training.data);
-}
-
-static void check_rest(json_t *j, const st_config *c)
+static void check_strings(json_t *j, const st_config *c)
 {
 	static const char *const colors[] = {"auto", "always", "never"};
-	want_str(j, NULL, "source", NAME);
-	want_str(j, NULL, "project", c->project);
-	want_str(j, NULL, "region", c->region);
-	want_str(j, NULL, "zone", c->zone);
-	want_str(j, "endpoints", "default", c->endpoints.default_url);
+	const str_member m[] = {
+		{NULL, "source", NAME}, {NULL, "project", c->project},
+		{NULL, "region", c->region}, {NULL, "zone", c->zone},
+		{"names", "suffix", c->names.suffix}, {"names", "key_ring", c->names.key_ring},
+		{"names", "key", c->names.key}, {"names", "bucket", c->names.bucket},
+		{"names", "service_account", c->names.service_account},
+		{"names", "reservation", c->names.reservation},
+		{"names", "template", c->names.template}, {"names", "instance", c->names.instance},
+		{"names", "job", c->names.job}, {"names", "alert", c->names.alert},
+		{"names", "sink", c->names.sink},
+		{"compute", "machine_type", c->compute.machine_type},
+		{"compute", "accelerator_type", c->compute.accelerator_type},
+		{"compute", "confidential_type", c->compute.confidential_type},
+		{"compute", "provisioning", st_provisioning_name(c->compute.provisioning)},
+		{"compute", "termination_action", c->compute.termination_action},
+		{"compute", "image", c->compute.image}, {"compute", "disk_type", c->compute.disk_type},
+		{"kms", "location", c->kms.location}, {"bucket", "location", c->bucket.location},
+		{"training", "label", c->training.label},
+		{"training", "max_features", c->training.max_features},
+		{"training", "data", c->training.data},
+		{"endpoints", "default", c->endpoints.default_url},
+		{"endpoints", "ca_file", c->endpoints.ca_file},
+		{"credentials", "source", st_cred_source_name(c->credentials.source)},
+		{"credentials", "file", c->credentials.file}, {"ui", "color", colors[c->ui.color]},
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		want_str(j, m[i].obj, m[i].key, m[i].v);
 	for (int i = 0; i < ST_API_COUNT; i++) {
 		const char *name = st_api_name((enum st_api)i);
 		want_str(j, "endpoints", name, c->endpoints.api[i]);
 		want_str(j, "endpoints_used", name, st_config_endpoint(c, name));
 	}
-	want_str(j, "endpoints", "ca_file", c->endpoints.ca_file);
-	want_str(j, "credentials", "source", st_cred_source_name(c->credentials.source));
-	want_str(j, "credentials", "file", c->credentials.file);
-	want_str(j, "ui", "color", colors[c->ui.color]);
+}
+
+static void check_numbers(json_t *j, const st_config *c)
+{
+	const int_member m[] = {
+		{"compute", "accelerator_count", c->compute.accelerator_count},
+		{"compute", "boot_disk_gb", c->compute.boot_disk_gb},
+		{"bucket", "nearline_days", c->bucket.nearline_days},
+		{"bucket", "coldline_days", c->bucket.coldline_days},
+		{"training", "trees", c->training.trees}, {"training", "max_depth", c->training.max_depth},
+		{"training", "bins", c->training.bins}, {"training", "seed", c->training.seed},
+		{"ui", "refresh_ms", c->ui.refresh_ms}, {"ui", "log_lines", c->ui.log_lines},
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		want_int(j, m[i].obj, m[i].key, m[i].v);
+	want_dur(j, "compute", "max_run_duration", c->compute.max_run_duration_s);
+	want_dur(j, "kms", "rotation_period", c->kms.rotation_period_s);
+	want_bool(j, "bucket", "versioning", c->bucket.versioning);
 	want_bool(j, "ui", "ascii", c->ui.ascii);
-	want_int(j, "ui", "refresh_ms", c->ui.refresh_ms);
-	want_int(j, "ui", "log_lines", c->ui.log_lines);
+	/* the shortest precision must still read back as the very same double */
+	json_t *t = at(j, "training", "test_size");
+	if (!json_is_number(t) || json_number_value(t) != c->training.test_size)
+		abort();
 }
 
 /* The JSON text of c, checked member by member. */
@@ -197,10 +195,8 @@ static char *checked_json(const st_config *c)
 	json_t *j = json_loadb(text, len, 0, &jerr);
 	if (!j || !json_is_object(j))
 		abort();
-	check_names(j, c);
-	check_compute(j, c);
-	check_storage_training(j, c);
-	check_rest(j, c);
+	check_strings(j, c);
+	check_numbers(j, c);
 	json_decref(j);
 	return text;
 }
