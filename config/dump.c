@@ -14,7 +14,25 @@
 #include "config/cmd_config.h"
 #include "config/config_priv.h"
 
-/* Double-quoted YAML scalar; escapes what could end the string or drive a terminal. */
+/* The code point of a UTF-8 C1 control (U+0080..U+009F) or of U+2028/U+2029 at p, else
+ * 0; *len gets its length in bytes. A YAML reader takes NEL and the two separators as
+ * line breaks (so a value holding one would not read back the same), and a terminal
+ * may act on a C1 control. */
+static unsigned breaking_char(const unsigned char *p, int *len)
+{
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*len = 2;
+		return p[1];
+	}
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+		*len = 3;
+		return 0x2000u | (p[2] - 0x80u);
+	}
+	return 0;
+}
+
+/* Double-quoted YAML scalar; escapes what could end the string, break the line or
+ * drive a terminal. */
 static void put_str(FILE *fp, const char *s)
 {
 	if (!s) {
@@ -23,12 +41,18 @@ static void put_str(FILE *fp, const char *s)
 	}
 	fputc('"', fp);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
+		unsigned cp;
+		int len;
+		if (*p == '"' || *p == '\\') {
 			fprintf(fp, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
+		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(fp, "\\x%02x", *p);
-		else
+		} else if ((cp = breaking_char(p, &len)) != 0) {
+			fprintf(fp, "\\u%04x", cp);
+			p += len - 1;
+		} else {
 			fputc(*p, fp);
+		}
 	}
 	fputc('"', fp);
 }

@@ -189,6 +189,31 @@ static json_t *parse_out(const struct run *r)
 	return j;
 }
 
+/* NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR and the C1 CSI in a value (found by
+ * fuzz_config_json): the YAML dump used to print them raw, a YAML reader takes the first
+ * three as line breaks, so the dump read back with spaces in their place. They are now
+ * written as \u escapes and the dump reads back to the same value. */
+static void t_check_dump_reads_back(void **state)
+{
+	(void)state;
+	static const char want[] = "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\xc2\x9b" "e";
+	char *p = st_xasprintf("%s/breaks.yaml", dir), *dump = st_xasprintf("%s/dump.yaml", dir);
+	st_test_write_file(p, "names:\n  job: \"a\\Nb\\Lc\\Pd\\u009be\"\n");
+	struct run r = run_console((const char *[]){"config", "check", p, NULL});
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "  job: \"a\\u0085b\\u2028c\\u2029d\\u009be\"\n"));
+	st_test_write_file(dump, r.out);
+	run_free(&r);
+	r = run_console((const char *[]){"config", "check", "--json", dump, NULL});
+	assert_int_equal(r.rc, 0);
+	json_t *j = parse_out(&r);
+	assert_string_equal(stj_str(j, "names.job"), want);
+	json_decref(j);
+	run_free(&r);
+	free(p);
+	free(dump);
+}
+
 static void t_json_defaults(void **state)
 {
 	(void)state;
@@ -404,6 +429,7 @@ int main(void)
 		cmocka_unit_test(t_check_defaults),
 		cmocka_unit_test(t_check_broken),
 		cmocka_unit_test(t_check_flags_applied),
+		cmocka_unit_test(t_check_dump_reads_back),
 		cmocka_unit_test(t_json_defaults),
 		cmocka_unit_test(t_json_full_fixture),
 		cmocka_unit_test(t_json_typo_errors),
