@@ -14,11 +14,11 @@
 #include "config/cmd_config.h"
 #include "config/config_priv.h"
 
-/* The code point of a UTF-8 C1 control (U+0080..U+009F) or of U+2028/U+2029 at p, else
- * 0; *len gets its length in bytes. A YAML reader takes NEL and the two separators as
- * line breaks (so a value holding one would not read back the same), and a terminal
- * may act on a C1 control. */
-static unsigned breaking_char(const unsigned char *p, int *len)
+/* The code point at p when it must be written as a \u escape, else 0; *len gets its
+ * length in bytes. A YAML reader takes NEL (U+0085), U+2028 and U+2029 as line breaks
+ * and refuses the other C1 controls and U+FFFE/U+FFFF outright, so printed raw the value
+ * would not read back the same; a terminal may also act on a C1 control. */
+static unsigned escaped_char(const unsigned char *p, int *len)
 {
 	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
 		*len = 2;
@@ -26,7 +26,11 @@ static unsigned breaking_char(const unsigned char *p, int *len)
 	}
 	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
 		*len = 3;
-		return 0x2000u | (p[2] - 0x80u);
+		return 0x2028u + (p[2] - 0xa8u);
+	}
+	if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+		*len = 3;
+		return 0xfffeu + (p[2] - 0xbeu);
 	}
 	return 0;
 }
@@ -47,7 +51,7 @@ static void put_str(FILE *fp, const char *s)
 			fprintf(fp, "\\%c", *p);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(fp, "\\x%02x", *p);
-		} else if ((cp = breaking_char(p, &len)) != 0) {
+		} else if ((cp = escaped_char(p, &len)) != 0) {
 			fprintf(fp, "\\u%04x", cp);
 			p += len - 1;
 		} else {

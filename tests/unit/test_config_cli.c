@@ -189,19 +189,20 @@ static json_t *parse_out(const struct run *r)
 	return j;
 }
 
-/* NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR and the C1 CSI in a value (found by
- * fuzz_config_json): the YAML dump used to print them raw, a YAML reader takes the first
- * three as line breaks, so the dump read back with spaces in their place. They are now
- * written as \u escapes and the dump reads back to the same value. */
+/* NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR, the C1 CSI and U+FFFF in a value (NEL
+ * found by fuzz_config_json): the YAML dump used to print them raw; a YAML reader takes
+ * the first three as line breaks (the dump read back with spaces in their place) and
+ * refuses the last two. They are now written as \u escapes and the dump reads back to
+ * the same value. */
 static void t_check_dump_reads_back(void **state)
 {
 	(void)state;
-	static const char want[] = "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\xc2\x9b" "e";
+	static const char want[] = "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\xc2\x9b" "e\xef\xbf\xbf" "f";
 	char *p = st_xasprintf("%s/breaks.yaml", dir), *dump = st_xasprintf("%s/dump.yaml", dir);
-	st_test_write_file(p, "names:\n  job: \"a\\Nb\\Lc\\Pd\\u009be\"\n");
+	st_test_write_file(p, "names:\n  job: \"a\\Nb\\Lc\\Pd\\u009be\\uFFFFf\"\n");
 	struct run r = run_console((const char *[]){"config", "check", p, NULL});
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "  job: \"a\\u0085b\\u2028c\\u2029d\\u009be\"\n"));
+	assert_non_null(strstr(r.out, "  job: \"a\\u0085b\\u2028c\\u2029d\\u009be\\uffff" "f\"\n"));
 	st_test_write_file(dump, r.out);
 	run_free(&r);
 	r = run_console((const char *[]){"config", "check", "--json", dump, NULL});
