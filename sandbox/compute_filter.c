@@ -161,13 +161,49 @@ static char *parse_quoted(parser *ps)
 	return st_buf_steal(&b);
 }
 
+/* The closing ']' of the bracket expression that opens at p, or NULL when there is
+ * none before white space or the end (regcomp then judges the '[' itself). Inside
+ * one, "]" right after "[" or "[^" and the ends of [:class:], [.coll.] and [=equiv=]
+ * do not close it. */
+static const char *bracket_end(const char *p)
+{
+	const char *q = p + 1;
+	q += *q == '^';
+	q += *q == ']';
+	for (; *q && !isspace((unsigned char)*q); q++) {
+		if (*q == ']')
+			return q;
+		if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+			const char *close = q + 2;
+			while (*close && !isspace((unsigned char)*close) &&
+			       !(close[0] == q[1] && close[1] == ']'))
+				close++;
+			if (close[0] != q[1])
+				return NULL;
+			q = close + 1;
+		}
+	}
+	return NULL;
+}
+
 /* A bare value runs to white space or a parenthesis. A regex may hold its own
- * groups, so for eq/ne a ')' only ends the value when it closes nothing in it. */
+ * groups, so for eq/ne a ')' only ends the value when it closes nothing in it; an
+ * escaped parenthesis (\( or \)) or one in a bracket expression ([(]) is a literal
+ * and neither opens nor closes anything. */
 static char *parse_bare(parser *ps, bool regex)
 {
 	const char *start = ps->p;
 	int open = 0;
 	for (; *ps->p && !isspace((unsigned char)*ps->p); ps->p++) {
+		if (regex && *ps->p == '\\' && ps->p[1] && !isspace((unsigned char)ps->p[1])) {
+			ps->p++;
+			continue;
+		}
+		const char *bracket = regex && *ps->p == '[' ? bracket_end(ps->p) : NULL;
+		if (bracket) {
+			ps->p = bracket;
+			continue;
+		}
 		if (*ps->p == '(' && !regex)
 			break;
 		if (*ps->p == '(')

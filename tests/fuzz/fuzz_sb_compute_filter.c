@@ -2,7 +2,7 @@
  * `filter` query parameter of every compute.*.list call. Each filter that parses is
  * matched against resources shaped like the ones the sandbox lists, so the tree walk
  * (dotted paths through arrays, numeric order, the legacy regex form) runs on whatever
- * the parser built.
+ * the parser built, and the filter in parentheses must parse and match alike.
  *
  * orderBy is not fuzzed: compute_list.c compares it with two fixed strings inside a
  * function that needs a live call, so there is no parser to feed. */
@@ -66,6 +66,30 @@ static void check_refusal(const char *text, const char *err)
 		abort();
 }
 
+/* "(F)" means what F means: the same matches, unless the extra parentheses are refused
+ * for their own sake (too deep, too long). */
+static void check_wrapped(const char *text, const cf_expr *e)
+{
+	char err[160];
+	if (strlen(text) + 2 > CF_MAX_LEN)
+		return;
+	char *wrapped = malloc(strlen(text) + 3);
+	if (!wrapped)
+		abort();
+	sprintf(wrapped, "(%s)", text);
+	cf_expr *w = cf_parse(wrapped, err, sizeof err);
+	if (!w) {
+		if (!strstr(err, "nested too deeply"))
+			abort(); /* F parsed but (F) did not */
+	} else {
+		for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+			if (cf_match(e, docs[i]) != cf_match(w, docs[i]))
+				abort();
+		cf_free(w);
+	}
+	free(wrapped);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[160] = "x";
@@ -88,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* an accepted filter carries no error */
 		for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
 			(void)cf_match(e, docs[i]);
+		check_wrapped(text, e);
 		cf_free(e);
 	}
 	free(text);

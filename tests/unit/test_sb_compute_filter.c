@@ -138,6 +138,20 @@ static void t_legacy_regex_wrapper(void **state)
 	bad("name eq \"a)|(b\"", 9, "invalid regular expression");
 }
 
+/* A parenthesis escaped or inside a bracket expression is part of the regex, so the
+ * comparison still fits in parentheses of its own (found by fuzz_sb_compute_filter:
+ * F parsed, (F) was refused). */
+static void t_legacy_regex_literal_parens(void **state)
+{
+	(void)state;
+	assert_true(m("(name eq train-vm-[1(])"));
+	assert_true(m("(name eq train-vm\\(?-1)"));
+	assert_true(m("(name eq train-vm-[[:digit:])])"));
+	assert_true(m("(name eq train-vm-[]1])"));
+	assert_false(m("(name eq train-vm-[)])"));
+	bad("(name eq a[(b)", 10, "invalid regular expression");
+}
+
 static void t_errors(void **state)
 {
 	(void)state;
@@ -188,6 +202,7 @@ int main(void)
 		cmocka_unit_test(t_logic),
 		cmocka_unit_test(t_legacy_regex),
 		cmocka_unit_test(t_legacy_regex_wrapper),
+		cmocka_unit_test(t_legacy_regex_literal_parens),
 		cmocka_unit_test(t_errors),
 		cmocka_unit_test(t_limits),
 	};
