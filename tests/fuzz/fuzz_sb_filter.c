@@ -35,6 +35,30 @@ static void load_entries(void)
 	}
 }
 
+/* "(F)" means what F means, unless the extra parentheses are refused for their own
+ * sake (nesting depth, length). */
+static void check_wrapped(const char *text, const lf_expr *e)
+{
+	char err[256] = "";
+	char *wrapped = malloc(strlen(text) + 3);
+	size_t i;
+
+	if (!wrapped)
+		abort();
+	sprintf(wrapped, "(%s)", text);
+	lf_expr *w = lf_parse(wrapped, err, sizeof err);
+	if (!w) {
+		if (!strstr(err, "deep") && !strstr(err, "long"))
+			abort(); /* F parsed but (F) did not */
+	} else {
+		for (i = 0; i < sizeof entries / sizeof entries[0]; i++)
+			if (lf_match(e, entries[i]) != lf_match(w, entries[i]))
+				abort();
+		lf_free(w);
+	}
+	free(wrapped);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256] = "";
@@ -57,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		for (i = 0; i < sizeof entries / sizeof entries[0]; i++)
 			(void)lf_match(e, entries[i]);
+		check_wrapped(text, e);
 		lf_free(e);
 	}
 	free(text);
