@@ -238,6 +238,18 @@ bool st_utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+/* U+2028/U+2029 break lines in some readers, and the bidirectional embeddings, overrides
+ * and isolates (U+202A..U+202E, U+2066..U+2069) reorder what follows them on screen: either
+ * can make a shown value read as something it is not. */
+static bool is_layout_control(const unsigned char *p)
+{
+	if (p[0] != 0xE2)
+		return false;
+	if (p[1] == 0x80)
+		return p[2] >= 0xA8 && p[2] <= 0xAE;
+	return p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9;
+}
+
 void st_sanitize_text(char *dst, size_t size, const char *s)
 {
 	if (!size)
@@ -251,6 +263,8 @@ void st_sanitize_text(char *dst, size_t size, const char *s)
 			k = k ? k : 1;
 		} else if (k == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
 			dst[o++] = '?'; /* C1 controls */
+		} else if (k == 3 && is_layout_control(p)) {
+			dst[o++] = '?';
 		} else {
 			if (o + k >= size)
 				break;

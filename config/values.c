@@ -267,14 +267,25 @@ static void set_choice(struct ctx *x, const struct key *k, const yaml_node_t *n,
 	free(list);
 }
 
+/* C0, DEL, and their UTF-8 cousins: the C1 controls (U+0080..U+009F, which 8-bit terminals
+ * read as escape sequences) and U+2028/U+2029 (line breaks to YAML and JavaScript). libyaml
+ * hands us valid UTF-8, so the lead bytes are enough to spot them. */
+static bool is_control_at(const unsigned char *v, size_t len, size_t i)
+{
+	if (v[i] < 0x20 || v[i] == 0x7f)
+		return true;
+	if (v[i] == 0xc2 && i + 1 < len && v[i + 1] >= 0x80 && v[i + 1] <= 0x9f)
+		return true;
+	return v[i] == 0xe2 && i + 2 < len && v[i + 1] == 0x80 && (v[i + 2] == 0xa8 || v[i + 2] == 0xa9);
+}
+
 static void set_str(struct ctx *x, const struct key *k, const yaml_node_t *n, const char *path)
 {
 	const char *v = (const char *)n->data.scalar.value;
 	char why[160], shown[64];
 	st_cfg_show(n, shown, sizeof shown);
 	for (size_t i = 0; i < n->data.scalar.length; i++) {
-		unsigned char ch = (unsigned char)v[i];
-		if (ch < 0x20 || ch == 0x7f) {
+		if (is_control_at((const unsigned char *)v, n->data.scalar.length, i)) {
 			st_cfg_err(x, n, path, "%s must not contain control characters", shown);
 			return;
 		}

@@ -120,6 +120,10 @@ static void t_sanitize(void **state)
 	assert_string_equal(out, "ok?[31mred??");
 	st_sanitize_text(out, sizeof out, "caf\xc3\xa9 \xc2\x9b" "2J \xff");
 	assert_string_equal(out, "caf\xc3\xa9 ?2J ?");
+	/* Line separators and bidi overrides are masked; a neighbouring ordinary character
+	 * (U+2027, U+2030, U+2065) stays. */
+	st_sanitize_text(out, sizeof out, "a\xe2\x80\xa8" "b\xe2\x80\xae" "c\xe2\x81\xa6" "d\xe2\x80\xa7\xe2\x80\xb0\xe2\x81\xa5");
+	assert_string_equal(out, "a?b?c?d\xe2\x80\xa7\xe2\x80\xb0\xe2\x81\xa5");
 	/* Truncation never splits a multi-byte character. */
 	char small[5];
 	st_sanitize_text(small, sizeof small, "ab\xe2\x82\xac");

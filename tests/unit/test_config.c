@@ -89,6 +89,8 @@ static const struct bad_case bad_cases[] = {
 	{"training:\n  label: \"\"\n", "t.yaml:2:10: training.label: \"\": must not be empty"},
 	{"region: \"us\\x1b[2Jcentral1\"\n", "t.yaml:1:9: region: \"us?[2Jcentral1\" must not contain control characters"},
 	{"region: \"a\\0b\"\n", "t.yaml:1:9: region: \"a?b\" must not contain control characters"},
+	{"region: \"us\\u009B2Jcentral1\"\n", "t.yaml:1:9: region: \"us?2Jcentral1\" must not contain control characters"},
+	{"region: \"us\\u2028central1\"\n", "t.yaml:1:9: region: \"us?central1\" must not contain control characters"},
 	/* durations */
 	{"kms:\n  rotation_period: 2592000\n", "t.yaml:2:20: kms.rotation_period: expected a duration such as 30d, 12h or 2592000s, got \"2592000\" (a unit is required)"},
 	{"kms:\n  rotation_period: 12h\n", "t.yaml:2:20: kms.rotation_period: 12h is out of range (expected 1d to 36500d)"},
