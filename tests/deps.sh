@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
 libncurses-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libcmocka-dev
-libssl-dev libmicrohttpd-dev libsqlite3-dev tmux python3 curl nghttp2-server"
+libssl-dev libmicrohttpd-dev libsqlite3-dev tmux python3 curl openssl nghttp2-server"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
