@@ -287,15 +287,21 @@ static void reset_reply(sb_call *c)
 	c->reply_ctype = NULL;
 }
 
-void sb_reply_bytes(sb_call *c, int http_status, const char *content_type, void *data,
-		    size_t len)
+/* What every kind of reply sets; the caller adds its body source. */
+static void begin_reply(sb_call *c, int http_status, const char *content_type)
 {
 	reset_reply(c);
 	c->status = http_status;
 	c->reply_ctype = st_xstrdup(content_type ? content_type : "application/octet-stream");
+	c->replied = true;
+}
+
+void sb_reply_bytes(sb_call *c, int http_status, const char *content_type, void *data,
+		    size_t len)
+{
+	begin_reply(c, http_status, content_type);
 	c->reply_data = data;
 	c->reply_len = len;
-	c->replied = true;
 }
 
 void sb_reply_json(sb_call *c, int http_status, json_t *body)
@@ -310,26 +316,20 @@ void sb_reply_json(sb_call *c, int http_status, json_t *body)
 void sb_reply_file(sb_call *c, int http_status, const char *content_type, const char *path,
 		   uint64_t offset, uint64_t len)
 {
-	reset_reply(c);
-	c->status = http_status;
-	c->reply_ctype = st_xstrdup(content_type ? content_type : "application/octet-stream");
+	begin_reply(c, http_status, content_type);
 	c->reply_file = st_xstrdup(path);
 	c->reply_off = offset;
 	c->reply_flen = len;
-	c->replied = true;
 }
 
 void sb_reply_stream(sb_call *c, int http_status, const char *content_type, uint64_t len,
 		     sb_stream_read read, void (*done)(void *ctx), void *ctx)
 {
-	reset_reply(c);
-	c->status = http_status;
-	c->reply_ctype = st_xstrdup(content_type ? content_type : "application/octet-stream");
+	begin_reply(c, http_status, content_type);
 	c->stream_read = read;
 	c->stream_done = done;
 	c->stream_ctx = ctx;
 	c->stream_len = len;
-	c->replied = true;
 }
 
 void sb_reply_header(sb_call *c, const char *name, const char *value)

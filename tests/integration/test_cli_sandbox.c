@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -228,20 +227,6 @@ static int teardown(void **state)
 
 #define SERVICE "serviceusage.googleapis.com/v1/projects/demo-proj/services/cloudkms.googleapis.com"
 
-/* Sandbox key files the client keeps under XDG_STATE_HOME/sealtrain. */
-static int count_key_files(const char *xdg)
-{
-	char *dir = st_xasprintf("%s/sealtrain", xdg);
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	int n = 0;
-	for (struct dirent *e; (e = readdir(d));)
-		n += !strncmp(e->d_name, "sandbox-key-", 12);
-	closedir(d);
-	free(dir);
-	return n;
-}
-
 /* Enable an API in one run, read it back in the next: the state outlives each sandbox,
  * and each run's sandbox is gone when the console returns. */
 static void t_runs_and_state_persists(void **state)
@@ -272,7 +257,9 @@ static void t_runs_and_state_persists(void **state)
 	assert_nothing_left();
 
 	/* Each run has a new port but the same state: one minted key serves both runs. */
-	assert_int_equal(count_key_files(f->xdg), 1);
+	char *keydir = st_xasprintf("%s/sealtrain", f->xdg);
+	assert_int_equal(st_test_count_entries(keydir, "sandbox-key-"), 1);
+	free(keydir);
 
 	char *sdir = st_xasprintf("%s/sealtrain/sandbox", f->xdg), *logp = st_xasprintf("%s/sealtrain/sandbox.log", f->xdg);
 	struct stat st;

@@ -3,7 +3,6 @@
  * and hostile requests). */
 #include "tests/integration/test_sb_kms_util.h"
 
-#include <dirent.h>
 #include <signal.h>
 
 #define BKT "bkt-o"
@@ -587,23 +586,11 @@ static void scratch_failure_is_clean(void **st)
 	free(aside);
 }
 
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-	while (d && (e = readdir(d)))
-		n += e->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* Waits (up to 5 s) for the blob directory to hold want files. */
 static bool blobs_settle(const char *dir, int want)
 {
 	for (int i = 0; i < 50; i++, usleep(100000))
-		if (count_files(dir) == want)
+		if (st_test_count_entries(dir, "") == want)
 			return true;
 	return false;
 }
@@ -614,7 +601,7 @@ static void replaced_and_deleted_data_is_reclaimed(void **st)
 	st_http_resp r;
 	char *blobs = st_xasprintf("%s/blobs", sb->state);
 	kt_do(sb, "POST", "/storage/v1/b?project=p1", "{\"name\":\"unversioned\"}", 200);
-	int base = count_files(blobs);
+	int base = st_test_count_entries(blobs, "");
 	for (int i = 0; i < 3; i++) {
 		kt_upload(sb, "unversioned", "obj", "data", 4, 200, &r);
 		st_http_free(&r);

@@ -124,13 +124,7 @@ static void *do_upload(void *arg)
 static int scratch_files(const st_sandbox *sb)
 {
 	char *dir = st_xasprintf("%s/gcs-tmp", sb->state);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-	while (d && (e = readdir(d)))
-		n += !strncmp(e->d_name, "enc-", 4);
-	if (d)
-		closedir(d);
+	int n = st_test_count_entries(dir, "enc-");
 	free(dir);
 	return n;
 }

@@ -85,18 +85,6 @@ static void raw_close(raw_dl *d)
 	free(d->body);
 }
 
-static int count_files(const char *dir)
-{
-	DIR *dd = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-	while (dd && (e = readdir(dd)))
-		n += e->d_name[0] != '.';
-	if (dd)
-		closedir(dd);
-	return n;
-}
-
 static char *generation_of(const st_sandbox *sb, const char *name)
 {
 	st_http_resp r;
@@ -117,7 +105,7 @@ static void held_download_blocks_nothing(void **st)
 	st_http_free(&r);
 	char *gen = generation_of(sb, "big");
 	char *blobs = st_xasprintf("%s/blobs", sb->state);
-	int nblobs = count_files(blobs);
+	int nblobs = st_test_count_entries(blobs, "");
 
 	raw_dl d;
 	raw_open(sb, "/storage/v1/b/" BKT "/o/big?alt=media", &d);
@@ -137,9 +125,9 @@ static void held_download_blocks_nothing(void **st)
 	char *p = st_xasprintf("/storage/v1/b/" BKT "/o/big?generation=%s", gen);
 	kt_do(sb, "DELETE", p, NULL, 204);
 	free(p);
-	for (int i = 0; i < 100 && count_files(blobs) != nblobs; i++)
+	for (int i = 0; i < 100 && st_test_count_entries(blobs, "") != nblobs; i++)
 		usleep(100000); /* the tick empties the trash about once a second */
-	assert_int_equal(count_files(blobs), nblobs);
+	assert_int_equal(st_test_count_entries(blobs, ""), nblobs);
 	p = st_xasprintf("/storage/v1/b/" BKT "/o/big?alt=media&generation=%s", gen);
 	kt_do(sb, "GET", p, NULL, 404);
 	free(p);

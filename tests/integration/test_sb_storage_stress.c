@@ -407,18 +407,6 @@ static void *deleter(void *arg)
 
 /* ------------------------------------------------------------ the test */
 
-static int count_files(const char *dir)
-{
-	DIR *dd = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-	while (dd && (e = readdir(dd)))
-		n += e->d_name[0] != '.';
-	if (dd)
-		closedir(dd);
-	return n;
-}
-
 static int setup(void **st)
 {
 	st_sandbox *sb = sbt_new(NULL);
@@ -462,7 +450,7 @@ static void concurrent_transfers(void **st)
 		download(&w, &rnd);
 	assert_int_equal(atomic_load(&w.errors), 0);
 	char *tmp = st_xasprintf("%s/gcs-tmp", w.sb->state);
-	assert_int_equal(count_files(tmp), 0);
+	assert_int_equal(st_test_count_entries(tmp, ""), 0);
 	free(tmp);
 	free(w.pl);
 	pthread_mutex_destroy(&w.mu);

@@ -1,5 +1,6 @@
 #include "tests/support/sttest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -28,6 +29,19 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 {
 	(void)sb, (void)flag, (void)ftw;
 	return remove(p);
+}
+
+int st_test_count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	size_t plen = strlen(prefix);
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.' && !strncmp(e->d_name, prefix, plen);
+	closedir(d);
+	return n;
 }
 
 void st_test_rmtree(const char *path)

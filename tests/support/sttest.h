@@ -13,6 +13,9 @@ void st_test_rmtree(const char *path);
 void st_test_write_file(const char *path, const char *text);
 /* Path of a file under the source tree (tests/fixtures/...); caller frees. */
 char *st_test_srcpath(const char *rel);
+/* Entries of dir whose names start with prefix ("" for all), dot files left out;
+ * 0 when dir does not exist. */
+int st_test_count_entries(const char *dir, const char *prefix);
 
 /* A real sealtrain-sandbox process on 127.0.0.1, port chosen by the kernel. */
 typedef struct st_sandbox {
